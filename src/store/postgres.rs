@@ -1,0 +1,119 @@
+//! The PostgreSQL backend: a pool, start-up retries, migrations that are
+//! safe when several instances start at once.
+
+use std::time::{Duration, Instant};
+
+use sqlx::{
+    Connection, PgConnection, PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use super::{Result, StoreError, migrate};
+use crate::config::DatabaseUrl;
+
+/// Connections per instance: enough for 2-core request handling plus the
+/// operation runner, well under PostgreSQL's default of 100 so several
+/// instances can share one server.
+const MAX_CONNECTIONS: u32 = 16;
+
+/// Longest wait for one connection attempt at start.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// PostgreSQL behind an sqlx pool.
+#[derive(Debug)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects, retrying with backoff for up to `timeout` (each failed
+    /// attempt logged with the password redacted), then migrates.
+    pub(crate) async fn connect(url: &DatabaseUrl, timeout: Duration) -> Result<Self> {
+        let DatabaseUrl::Postgres { url: raw } = url else {
+            return Err(StoreError::Unsupported("not a PostgreSQL URL".into()));
+        };
+        let options: PgConnectOptions = raw.parse()?;
+        let options = options.application_name("squall");
+        let started = Instant::now();
+        let mut delay = Duration::from_millis(100);
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let remaining = timeout.saturating_sub(started.elapsed()).max(Duration::from_millis(100));
+            let attempt =
+                tokio::time::timeout(remaining.min(ATTEMPT_TIMEOUT), PgConnection::connect_with(&options)).await;
+            let error = match attempt {
+                Ok(Ok(conn)) => {
+                    let _ = conn.close().await;
+                    break;
+                }
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => format!("no answer within {} s", remaining.min(ATTEMPT_TIMEOUT).as_secs_f32()),
+            };
+            let waited = started.elapsed();
+            if waited + delay > timeout {
+                return Err(StoreError::ConnectTimeout {
+                    url: url.redacted(),
+                    waited_s: waited.as_secs(),
+                    attempts,
+                    last: error,
+                });
+            }
+            tracing::warn!(url = %url.redacted(), attempt = attempts, %error, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_lazy_with(options);
+        migrate_postgres(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The sqlx pool, for the modules that query PostgreSQL.
+    #[expect(dead_code, reason = "used by the documents store, landing next")]
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub(crate) async fn ping(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        conn.ping().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Applies missing migrations in one transaction holding an advisory lock:
+/// a second instance starting at the same moment waits, then finds them
+/// applied.
+async fn migrate_postgres(pool: &PgPool) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(migrate::PG_LOCK_KEY).execute(&mut *tx).await?;
+    sqlx::raw_sql(migrate::TABLE_DDL).execute(&mut *tx).await?;
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM squall_migrations").fetch_all(&mut *tx).await?;
+    for migration in migrate::POSTGRES {
+        if applied.contains(&migration.version) {
+            continue;
+        }
+        sqlx::raw_sql(migration.sql).execute(&mut *tx).await.map_err(|e| StoreError::Migration {
+            version: migration.version,
+            name: migration.name,
+            message: e.to_string(),
+        })?;
+        sqlx::query(
+            "INSERT INTO squall_migrations (version, name, applied_at) VALUES ($1, $2, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))",
+        )
+        .bind(migration.version)
+        .bind(migration.name)
+        .execute(&mut *tx)
+        .await?;
+        tracing::info!(version = migration.version, name = migration.name, "applied PostgreSQL migration");
+    }
+    tx.commit().await?;
+    Ok(())
+}
