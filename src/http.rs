@@ -1,0 +1,45 @@
+//! The HTTP edge: merges each domain's router and applies the one layer
+//! stack, outermost first: edge (request id, span, panics, metrics,
+//! problem+json) → CORS (preflights answered before authentication) →
+//! compression → deadline (504) → body limit (413) → authentication and
+//! roles → rate limit → handler.
+
+pub mod access;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+pub mod rate_limit;
+
+mod cors;
+
+use axum::{Router, extract::DefaultBodyLimit, middleware::from_fn_with_state};
+use tower_http::compression::CompressionLayer;
+
+use crate::context::AppContext;
+
+/// squall's own routes, without layers or state.
+pub fn routes() -> Router<AppContext> {
+    Router::new().merge(health::router()).merge(openapi::router())
+}
+
+/// The complete service: squall's routes plus `extra` (a library user's),
+/// behind the layer stack.
+pub fn router(ctx: AppContext, extra: Router<AppContext>) -> Router {
+    let body_limit = usize::try_from(ctx.config().limits.body_bytes).unwrap_or(usize::MAX);
+    let cors = cors::layer(&ctx.config().cors);
+    routes()
+        .merge(extra)
+        .fallback(middleware::not_found)
+        .layer(from_fn_with_state(ctx.clone(), rate_limit::limit))
+        .layer(from_fn_with_state(ctx.clone(), auth::authenticate))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(from_fn_with_state(ctx.clone(), middleware::deadline))
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(cors)
+        .layer(from_fn_with_state(ctx.clone(), middleware::edge))
+        .with_state(ctx)
+}

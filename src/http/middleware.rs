@@ -1,0 +1,164 @@
+//! The edge middleware every request passes first and last: request id,
+//! request span and access log, panic capture, in-flight tracking, metrics,
+//! and making sure every error response is problem+json. Also the request
+//! deadline (504).
+
+use std::{
+    panic::AssertUnwindSafe,
+    pin::Pin,
+    task::{Context, Poll},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{MatchedPath, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::Response,
+};
+use futures::FutureExt;
+use tracing::Instrument;
+
+use super::{error::ApiError, problem::ProblemKind};
+use crate::{context::AppContext, shutdown::InFlightGuard, telemetry::names};
+
+/// The request id header.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The id of the current request, in its extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Keeps a client's id when it is 1–128 visible ASCII characters.
+fn request_id_of(request: &Request) -> String {
+    request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic with a non-string payload")
+}
+
+/// Middleware: the outermost layer.
+pub async fn edge(State(ctx): State<AppContext>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = request_id_of(&request);
+    request.extensions_mut().insert(RequestId(request_id.clone()));
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    let span = tracing::info_span!(
+        "request",
+        %method,
+        route = %route,
+        request_id = %request_id,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    let guard = ctx.lifecycle().track();
+
+    let outcome = AssertUnwindSafe(next.run(request)).catch_unwind().instrument(span.clone()).await;
+    let mut response = outcome.unwrap_or_else(|panic| {
+        let message = panic_message(&*panic).to_owned();
+        tracing::error!(parent: &span, panic = %message, "handler panicked");
+        ApiError::new(ProblemKind::Internal, "internal error").to_response(None)
+    });
+
+    if let Some(error) = response.extensions().get::<ApiError>().cloned() {
+        if error.status().is_server_error() {
+            tracing::error!(parent: &span, error = %error.cause_chain(), "request failed");
+            // Rendered again (uncompressed: the edge sits outside compression)
+            // so the body carries the request id.
+            response = error.to_response(Some(&request_id));
+        } else {
+            tracing::debug!(parent: &span, error = %error.cause_chain(), "request refused");
+        }
+    } else if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        let allow = response.headers().get(header::ALLOW).cloned();
+        let detail = match allow.as_ref().and_then(|a| a.to_str().ok()) {
+            Some(allowed) => format!("{method} is not allowed here; allowed: {allowed}"),
+            None => format!("{method} is not allowed here"),
+        };
+        response = ApiError::new(ProblemKind::MethodNotAllowed, detail).to_response(None);
+        if let Some(allow) = allow {
+            response.headers_mut().insert(header::ALLOW, allow);
+        }
+    }
+
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    let status = response.status().as_u16();
+    let latency = started.elapsed();
+    let labels = [("method", method.to_string()), ("route", route), ("status", status.to_string())];
+    metrics::counter!(names::HTTP_REQUESTS, &labels).increment(1);
+    metrics::histogram!(names::HTTP_DURATION, &labels).record(latency.as_secs_f64());
+    span.record("status", status);
+    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+    tracing::info!(parent: &span, "request completed");
+    response.map(|body| Body::new(Tracked { inner: body, _guard: guard }))
+}
+
+pin_project_lite::pin_project! {
+    /// A response body that holds its request's in-flight guard until the
+    /// last byte is sent (or the client goes away), so shutdown waits for
+    /// streaming responses too.
+    struct Tracked {
+        #[pin]
+        inner: Body,
+        _guard: InFlightGuard,
+    }
+}
+
+impl http_body::Body for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        self.project().inner.poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Marks a request as exempt from `limits.request_timeout_ms` (it has its
+/// own bound, e.g. `Prefer: wait` or an event stream).
+#[derive(Debug, Clone, Copy)]
+pub struct NoDeadline;
+
+/// Middleware: a handler still running after `limits.request_timeout_ms`
+/// is dropped (its queries and calls cancelled) and the client gets a 504.
+pub async fn deadline(State(ctx): State<AppContext>, request: Request, next: Next) -> Result<Response, ApiError> {
+    let limit = Duration::from_millis(ctx.config().limits.request_timeout_ms);
+    if request.extensions().get::<NoDeadline>().is_some() {
+        return Ok(next.run(request).await);
+    }
+    tokio::time::timeout(limit, next.run(request)).await.map_err(|_| {
+        ApiError::new(
+            ProblemKind::RequestTimeout,
+            format!("the request did not finish within limits.request_timeout_ms ({} ms)", limit.as_millis()),
+        )
+    })
+}
+
+/// Unknown paths.
+pub async fn not_found(request: Request) -> ApiError {
+    ApiError::new(ProblemKind::RouteNotFound, format!("no endpoint at {}; see /docs for the API", request.uri().path()))
+}
