@@ -1,0 +1,13 @@
+//! squall's integration tests: one binary, a real server on port 0 per test.
+
+// Test helpers are `pub` for the sibling modules, not for other crates.
+#![allow(unreachable_pub, missing_docs)]
+
+mod auth;
+mod cli;
+mod edge;
+mod health;
+mod helpers;
+mod openapi;
+mod shutdown;
+mod store;
