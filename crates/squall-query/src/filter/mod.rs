@@ -2,8 +2,8 @@
 //! tree (`Expr`/`Pred`) and evaluated exactly in Rust. Parsing lives in
 //! `parse`, evaluation in `eval`; the planner (`crate::plan`) reads the tree.
 
-mod eval;
-mod parse;
+pub(crate) mod eval;
+pub(crate) mod parse;
 
 use regex::Regex;
 use serde_json::Value;
