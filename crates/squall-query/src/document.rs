@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use crate::error::{err, join};
 use crate::QueryError;
+use crate::error::{err, join};
 
 /// Checks a document against the storage rules, naming paths under
 /// `document` (see [`validate_document_at`]).
@@ -118,7 +118,10 @@ pub fn check_integer_range(raw_json: &[u8]) -> Result<(), QueryError> {
                 let ok = digits_at_most(digits, if neg { MAX_NEG } else { MAX_POS });
                 if !ok {
                     let text = String::from_utf8_lossy(token);
-                    return err("body", format!("integer out of range: {text} (integers must be within [-2^63, 2^64-1])"));
+                    return err(
+                        "body",
+                        format!("integer out of range: {text} (integers must be within [-2^63, 2^64-1])"),
+                    );
                 }
             }
             _ => i += 1,

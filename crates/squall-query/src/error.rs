@@ -17,10 +17,7 @@ pub struct QueryError {
 impl QueryError {
     /// Builds an error at `path`.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        QueryError {
-            path: path.into(),
-            message: message.into(),
-        }
+        QueryError { path: path.into(), message: message.into() }
     }
 }
 
@@ -31,11 +28,7 @@ pub(crate) fn err<T>(path: &str, message: impl Into<String>) -> Result<T, QueryE
 
 /// Joins a path prefix and a key with a dot (no dot when the prefix is empty).
 pub(crate) fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_string()
-    } else {
-        format!("{prefix}.{key}")
-    }
+    if prefix.is_empty() { key.to_string() } else { format!("{prefix}.{key}") }
 }
 
 /// Joins a path prefix and an array index: `prefix[i]`.

@@ -208,10 +208,7 @@ impl IndexSpec {
             comps.dedup();
             per_field.push(comps);
         }
-        let total = per_field
-            .iter()
-            .try_fold(1usize, |acc, c| acc.checked_mul(c.len()))
-            .unwrap_or(usize::MAX);
+        let total = per_field.iter().try_fold(1usize, |acc, c| acc.checked_mul(c.len())).unwrap_or(usize::MAX);
         if total > MAX_KEYS_PER_DOC {
             return err("keys", "document produces too many index keys");
         }

@@ -124,13 +124,7 @@ fn key_obj<'a>(
     }
 }
 
-fn key_val<'a>(
-    v: &'a Value,
-    parts: &[String],
-    at: usize,
-    out: &mut Vec<KeyVal<'a>>,
-    arrays: &mut Vec<usize>,
-) {
+fn key_val<'a>(v: &'a Value, parts: &[String], at: usize, out: &mut Vec<KeyVal<'a>>, arrays: &mut Vec<usize>) {
     match v {
         Value::Array(a) if at >= parts.len() => {
             arrays.push(at);
@@ -165,13 +159,7 @@ fn key_val<'a>(
     }
 }
 
-fn key_positional<'a>(
-    e: &'a Value,
-    parts: &[String],
-    at: usize,
-    out: &mut Vec<KeyVal<'a>>,
-    arrays: &mut Vec<usize>,
-) {
+fn key_positional<'a>(e: &'a Value, parts: &[String], at: usize, out: &mut Vec<KeyVal<'a>>, arrays: &mut Vec<usize>) {
     if at >= parts.len() {
         key_val(e, parts, at, out, arrays);
     } else if let Value::Object(m) = e {

@@ -108,10 +108,7 @@ impl Projection {
         if id_leaf {
             root.insert(&["_id"], &join(prefix, "_id"))?;
         }
-        Ok(Projection {
-            inclusion: Some(inclusion),
-            root,
-        })
+        Ok(Projection { inclusion: Some(inclusion), root })
     }
 
     /// Applies the projection, keeping the document's field order.

@@ -54,8 +54,8 @@ pub(crate) fn parse_direction(v: &Value, at: &str) -> Result<SortDirection, Quer
     match n {
         Num::Int(1) => Ok(SortDirection::Ascending),
         Num::Int(-1) => Ok(SortDirection::Descending),
-        Num::Float(f) if f == 1.0 => Ok(SortDirection::Ascending),
-        Num::Float(f) if f == -1.0 => Ok(SortDirection::Descending),
+        Num::Float(1.0) => Ok(SortDirection::Ascending),
+        Num::Float(-1.0) => Ok(SortDirection::Descending),
         _ => err(at, "sort order must be 1 (ascending) or -1 (descending)"),
     }
 }

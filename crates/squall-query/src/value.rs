@@ -70,10 +70,7 @@ impl BsonType {
 
     /// Whether the type is one of the numeric types.
     pub fn is_number(self) -> bool {
-        matches!(
-            self,
-            BsonType::Double | BsonType::Int | BsonType::Long | BsonType::Decimal
-        )
+        matches!(self, BsonType::Double | BsonType::Int | BsonType::Long | BsonType::Decimal)
     }
 }
 
@@ -189,10 +186,8 @@ fn cmp_depth(a: &Value, b: &Value, depth: usize) -> Ordering {
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::Object(x), Value::Object(y)) => {
             for ((ka, va), (kb, vb)) in x.iter().zip(y.iter()) {
-                let o = bracket(va)
-                    .cmp(&bracket(vb))
-                    .then_with(|| ka.cmp(kb))
-                    .then_with(|| cmp_depth(va, vb, depth + 1));
+                let o =
+                    bracket(va).cmp(&bracket(vb)).then_with(|| ka.cmp(kb)).then_with(|| cmp_depth(va, vb, depth + 1));
                 if o != Ordering::Equal {
                     return o;
                 }
@@ -218,6 +213,15 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
     compare_values(a, b) == Ordering::Equal
 }
 
+/// 2^63 as a float (exact).
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// A float truncated toward zero, if the result fits in i64.
+pub(crate) fn trunc_to_i64(f: f64) -> Option<i64> {
+    let t = f.trunc();
+    (t.is_finite() && (-TWO_63..TWO_63).contains(&t)).then_some(t as i64)
+}
+
 /// Whether `v` nests deeper than `limit` levels (a scalar is level 0).
 /// Recursion is bounded by `limit`.
 pub(crate) fn deeper_than(v: &Value, limit: usize) -> bool {
@@ -240,27 +244,13 @@ mod tests {
         assert_eq!(compare_values(&big, &f), Ordering::Greater);
         assert!(values_equal(&json!(1), &json!(1.0)));
         assert!(values_equal(&json!(0), &json!(-0.0)));
-        assert_eq!(
-            compare_values(&json!(u64::MAX), &json!(18446744073709551616.0)),
-            Ordering::Less
-        );
-        assert_eq!(
-            compare_values(&json!(i64::MIN), &json!(-9223372036854775808.0)),
-            Ordering::Equal
-        );
+        assert_eq!(compare_values(&json!(u64::MAX), &json!(18446744073709551616.0)), Ordering::Less);
+        assert_eq!(compare_values(&json!(i64::MIN), &json!(-9223372036854775808.0)), Ordering::Equal);
     }
 
     #[test]
     fn brackets_order() {
-        let order = [
-            json!(null),
-            json!(-5),
-            json!("a"),
-            json!({}),
-            json!([]),
-            json!(false),
-            json!(true),
-        ];
+        let order = [json!(null), json!(-5), json!("a"), json!({}), json!([]), json!(false), json!(true)];
         for w in order.windows(2) {
             assert_eq!(compare_values(&w[0], &w[1]), Ordering::Less, "{w:?}");
         }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{CmpOp, Expr, Pred, TypeSel};
 use crate::path::{Item, collect};
-use crate::value::{BsonType, Num, bracket, bson_type, compare_values, num, values_equal};
+use crate::value::{BsonType, Num, bracket, bson_type, compare_values, num, trunc_to_i64, values_equal};
 
 /// Evaluates one expression against a document.
 pub(crate) fn eval(e: &Expr, doc: &Map<String, Value>) -> bool {
@@ -28,14 +28,11 @@ pub(crate) fn eval_pred(p: &Pred, items: &[Item<'_>]) -> bool {
     match p {
         Pred::Exists(want) => items.iter().any(|i| matches!(i, Item::Val(_))) == *want,
         Pred::Not(ps) => !ps.iter().all(|q| eval_pred(q, items)),
-        Pred::Size(_) | Pred::ElemMatchValue(_) | Pred::ElemMatchObj(_) => items
-            .iter()
-            .any(|i| matches!(i, Item::Val(v @ Value::Array(_)) if single(p, Some(v)))),
+        Pred::Size(_) | Pred::ElemMatchValue(_) | Pred::ElemMatchObj(_) => {
+            items.iter().any(|i| matches!(i, Item::Val(v @ Value::Array(_)) if single(p, Some(v))))
+        }
         Pred::All(vals) => {
-            !vals.is_empty()
-                && vals
-                    .iter()
-                    .all(|v| items.iter().any(|i| leaf_matches(&Pred::Eq(v.clone()), *i)))
+            !vals.is_empty() && vals.iter().all(|v| items.iter().any(|i| leaf_matches(&Pred::Eq(v.clone()), *i)))
         }
         _ => items.iter().any(|i| leaf_matches(p, *i)),
     }
@@ -45,10 +42,7 @@ pub(crate) fn eval_pred(p: &Pred, items: &[Item<'_>]) -> bool {
 fn leaf_matches(p: &Pred, item: Item<'_>) -> bool {
     match item {
         Item::Missing => single(p, None),
-        Item::Val(v) => {
-            single(p, Some(v))
-                || matches!(v, Value::Array(a) if a.iter().any(|e| single(p, Some(e))))
-        }
+        Item::Val(v) => single(p, Some(v)) || matches!(v, Value::Array(a) if a.iter().any(|e| single(p, Some(e)))),
     }
 }
 
@@ -74,11 +68,7 @@ fn mod_matches(v: &Value, d: i64, r: i64) -> bool {
     };
     let dividend = match num(n) {
         Num::Int(i) => i64::try_from(i).ok(),
-        Num::Float(f) => {
-            let t = f.trunc();
-            (t.is_finite() && t >= -9.223372036854775808e18 && t < 9.223372036854775808e18)
-                .then_some(t as i64)
-        }
+        Num::Float(f) => trunc_to_i64(f),
     };
     dividend.is_some_and(|x| x.wrapping_rem(d) == r)
 }
@@ -112,9 +102,9 @@ pub(crate) fn single(p: &Pred, v: Option<&Value>) -> bool {
         Pred::Size(n) => matches!(v, Some(Value::Array(a)) if a.len() == *n),
         Pred::All(xs) => {
             !xs.is_empty()
-                && xs.iter().all(|x| {
-                    eq(x, v) || matches!(v, Some(Value::Array(a)) if a.iter().any(|e| values_equal(e, x)))
-                })
+                && xs
+                    .iter()
+                    .all(|x| eq(x, v) || matches!(v, Some(Value::Array(a)) if a.iter().any(|e| values_equal(e, x))))
         }
         Pred::ElemMatchValue(ps) => match v {
             Some(Value::Array(a)) => a.iter().any(|e| ps.iter().all(|q| single(q, Some(e)))),
@@ -135,11 +125,7 @@ pub(crate) fn element_matches(exprs: &[Expr], e: &Value) -> bool {
     match e {
         Value::Object(m) => exprs.iter().all(|x| eval(x, m)),
         Value::Array(a) => {
-            let m: Map<String, Value> = a
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (i.to_string(), v.clone()))
-                .collect();
+            let m: Map<String, Value> = a.iter().enumerate().map(|(i, v)| (i.to_string(), v.clone())).collect();
             exprs.iter().all(|x| eval(x, &m))
         }
         _ => false,

@@ -5,10 +5,10 @@ use regex::RegexBuilder;
 use serde_json::{Map, Value};
 
 use super::{CmpOp, Expr, MAX_FILTER_DEPTH, MAX_VALUE_DEPTH, Pred, TypeSel};
+use crate::QueryError;
 use crate::error::{err, join, join_index};
 use crate::path::split;
-use crate::value::{Num, deeper_than, num};
-use crate::QueryError;
+use crate::value::{Num, deeper_than, num, trunc_to_i64};
 
 /// Parses a query document (an object) into its top-level clauses.
 pub(crate) fn parse_clauses(v: &Value, path: &str, depth: usize) -> Result<Vec<Expr>, QueryError> {
@@ -70,11 +70,7 @@ fn parse_field(key: &str, val: &Value, path: &str, depth: usize) -> Result<Expr,
         Some(ops) => parse_ops(ops, path, depth + 1)?,
         None => vec![Pred::Eq(literal(val, path)?)],
     };
-    Ok(Expr::Path {
-        path: key.to_string(),
-        parts: split(key),
-        preds,
-    })
+    Ok(Expr::Path { path: key.to_string(), parts: split(key), preds })
 }
 
 /// A literal operand, checked for depth.
@@ -203,11 +199,7 @@ fn parse_types(arg: &Value, path: &str) -> Result<Vec<TypeSel>, QueryError> {
             if items.is_empty() {
                 return err(path, "$type must match at least one type");
             }
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| parse_type(v, &join_index(path, i)))
-                .collect()
+            items.iter().enumerate().map(|(i, v)| parse_type(v, &join_index(path, i))).collect()
         }
         v => Ok(vec![parse_type(v, path)?]),
     }
@@ -316,14 +308,13 @@ fn mod_arg(v: &Value, path: &str, what: &str) -> Result<i64, QueryError> {
     };
     let out = match num(n) {
         Num::Int(i) => i64::try_from(i).ok(),
-        Num::Float(f) => {
-            let t = f.trunc();
-            (t.is_finite() && t >= -9.223372036854775808e18 && t < 9.223372036854775808e18).then_some(t as i64)
-        }
+        Num::Float(f) => trunc_to_i64(f),
     };
     match out {
         Some(x) => Ok(x),
-        None => err(path, format!("malformed mod, {what} value is invalid: it cannot be represented as a 64-bit integer")),
+        None => {
+            err(path, format!("malformed mod, {what} value is invalid: it cannot be represented as a 64-bit integer"))
+        }
     }
 }
 

@@ -8,11 +8,11 @@ use serde_json::{Map, Value};
 
 use super::arith::{Op, compute, zero_like};
 use super::{Action, Kind, PullCond, PushSort};
+use crate::QueryError;
 use crate::error::err;
 use crate::filter::eval::{eval, single};
 use crate::path::as_index;
 use crate::value::{bson_type, compare_values, values_equal};
-use crate::QueryError;
 
 /// The container holding the target field.
 enum Parent<'a> {
@@ -22,11 +22,7 @@ enum Parent<'a> {
 
 fn describe(v: &Value) -> String {
     let s = v.to_string();
-    if s.len() > 80 {
-        format!("{}...", s.chars().take(77).collect::<String>())
-    } else {
-        s
-    }
+    if s.len() > 80 { format!("{}...", s.chars().take(77).collect::<String>()) } else { s }
 }
 
 /// Navigates to the parent of the last component. With `create`, missing
@@ -160,13 +156,7 @@ fn arith(op: Op, cur: Option<&Value>, arg: &Value, at: &str) -> Result<Value, Qu
 }
 
 fn push(mut arr: Vec<Value>, kind: &Kind) -> Vec<Value> {
-    let Kind::Push {
-        each,
-        position,
-        slice,
-        sort,
-    } = kind
-    else {
+    let Kind::Push { each, position, slice, sort } = kind else {
         return arr;
     };
     let len = arr.len() as i64;
@@ -234,10 +224,7 @@ pub(crate) fn apply_action(
         return Ok(());
     };
     let at = a.at.as_str();
-    let creates = !matches!(
-        a.kind,
-        Kind::Unset | Kind::RenameFrom | Kind::Pull(_) | Kind::PullAll(_) | Kind::Pop(_)
-    );
+    let creates = !matches!(a.kind, Kind::Unset | Kind::RenameFrom | Kind::Pull(_) | Kind::PullAll(_) | Kind::Pop(_));
     let rename_value = match &a.kind {
         Kind::RenameTo(from) => match get(original, from) {
             None => return Ok(()),

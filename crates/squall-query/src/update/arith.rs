@@ -22,11 +22,7 @@ fn as_f64(n: Num) -> f64 {
 
 /// An integer as a JSON number, if it fits in [-2^63, 2^64-1].
 pub(crate) fn int_value(i: i128) -> Option<Value> {
-    if let Ok(x) = i64::try_from(i) {
-        Some(Value::from(x))
-    } else {
-        u64::try_from(i).ok().map(Value::from)
-    }
+    if let Ok(x) = i64::try_from(i) { Some(Value::from(x)) } else { u64::try_from(i).ok().map(Value::from) }
 }
 
 /// `a op b` with MongoDB's type rules, or an error message.
@@ -52,9 +48,7 @@ pub(crate) fn compute(op: Op, a: &Number, b: &Number) -> Result<Value, String> {
                 Op::Add => as_f64(x) + as_f64(y),
                 Op::Mul => as_f64(x) * as_f64(y),
             };
-            Number::from_f64(r)
-                .map(Value::Number)
-                .ok_or_else(|| "the result is not a finite number".to_string())
+            Number::from_f64(r).map(Value::Number).ok_or_else(|| "the result is not a finite number".to_string())
         }
     }
 }

@@ -171,12 +171,7 @@ fn each_list(m: &Map<String, Value>, at: &str) -> Result<Vec<Value>, QueryError>
 
 fn parse_push(v: &Value, at: &str) -> Result<Kind, QueryError> {
     let Some(m) = v.as_object().filter(|m| m.contains_key("$each")) else {
-        return Ok(Kind::Push {
-            each: vec![check_value(v, at)?],
-            position: None,
-            slice: None,
-            sort: None,
-        });
+        return Ok(Kind::Push { each: vec![check_value(v, at)?], position: None, slice: None, sort: None });
     };
     let each = each_list(m, at)?;
     let (mut position, mut slice, mut sort) = (None, None, None);
@@ -200,12 +195,7 @@ fn parse_push(v: &Value, at: &str) -> Result<Kind, QueryError> {
             other => return err(&here, format!("unrecognized clause in $push: {other}")),
         }
     }
-    Ok(Kind::Push {
-        each,
-        position,
-        slice,
-        sort,
-    })
+    Ok(Kind::Push { each, position, slice, sort })
 }
 
 fn parse_add_to_set(v: &Value, at: &str) -> Result<Kind, QueryError> {
@@ -266,7 +256,10 @@ impl Update {
             return err(prefix, "an update must be an object");
         };
         if ops.is_empty() || !ops.keys().any(|k| k.starts_with('$')) {
-            return err(prefix, "an update must use update operators such as $set (use a replacement to replace the document)");
+            return err(
+                prefix,
+                "an update must use update operators such as $set (use a replacement to replace the document)",
+            );
         }
         let mut actions = Vec::new();
         for (op, fields) in ops {
@@ -288,16 +281,8 @@ impl Update {
                         return err(&at, "$rename target must be a string");
                     };
                     let to_parts = check_path(to, &at)?;
-                    actions.push(Action {
-                        parts: to_parts,
-                        at: at.clone(),
-                        kind: Kind::RenameTo(parts.clone()),
-                    });
-                    actions.push(Action {
-                        parts,
-                        at,
-                        kind: Kind::RenameFrom,
-                    });
+                    actions.push(Action { parts: to_parts, at: at.clone(), kind: Kind::RenameTo(parts.clone()) });
+                    actions.push(Action { parts, at, kind: Kind::RenameFrom });
                     continue;
                 }
                 let kind = parse_kind(op, arg, &at)?;
@@ -310,7 +295,11 @@ impl Update {
             if b.parts.starts_with(&a.parts) {
                 return err(
                     &b.at,
-                    format!("updating the path '{}' would create a conflict at '{}'", b.parts.join("."), a.parts.join(".")),
+                    format!(
+                        "updating the path '{}' would create a conflict at '{}'",
+                        b.parts.join("."),
+                        a.parts.join(".")
+                    ),
                 );
             }
         }
