@@ -6,8 +6,11 @@
 
 pub mod access;
 pub mod auth;
+pub mod collections;
+pub mod documents;
 pub mod error;
 pub mod extract;
+pub mod find_params;
 pub mod health;
 pub mod middleware;
 pub mod openapi;
@@ -23,7 +26,7 @@ use crate::context::AppContext;
 
 /// squall's own routes, without layers or state.
 pub fn routes() -> Router<AppContext> {
-    Router::new().merge(health::router()).merge(openapi::router())
+    Router::new().merge(health::router()).merge(openapi::router()).merge(collections::router())
 }
 
 /// The complete service: squall's routes plus `extra` (a library user's),

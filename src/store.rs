@@ -62,6 +62,9 @@ pub enum StoreError {
         /// The database's error.
         message: String,
     },
+    /// Stored data does not parse (a bug or outside tampering).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
     /// The store is shut down.
     #[error("the store is closed")]
     Closed,
@@ -80,6 +83,13 @@ pub enum Backend {
     Sqlite,
     /// PostgreSQL.
     Postgres,
+}
+
+/// The backend behind a [`Store`], for the modules that speak its dialect.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BackendRef<'a> {
+    Sqlite(&'a SqliteStore),
+    Postgres(&'a PostgresStore),
 }
 
 #[derive(Debug)]
@@ -114,6 +124,13 @@ impl Store {
         match &*self.inner {
             Inner::Sqlite(_) => Backend::Sqlite,
             Inner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub(crate) fn backend_ref(&self) -> BackendRef<'_> {
+        match &*self.inner {
+            Inner::Sqlite(s) => BackendRef::Sqlite(s),
+            Inner::Postgres(p) => BackendRef::Postgres(p),
         }
     }
 

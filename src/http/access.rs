@@ -27,6 +27,23 @@ pub const TABLE: &[(&str, &str, Access)] = &[
     ("GET", "/docs/", Access::Public),
     ("GET", "/docs/{*rest}", Access::Public),
     ("GET", "/metrics", Access::Role(Role::Metrics)),
+    ("GET", "/v1/collections", Access::Role(Role::Read)),
+    ("DELETE", "/v1/collections/{c}", Access::Role(Role::Admin)),
+    ("POST", "/v1/collections/{c}/documents", Access::Role(Role::Write)),
+    ("GET", "/v1/collections/{c}/documents", Access::Role(Role::Read)),
+    ("GET", "/v1/collections/{c}/documents/{id}", Access::Role(Role::Read)),
+    ("PUT", "/v1/collections/{c}/documents/{id}", Access::Role(Role::Write)),
+    ("PATCH", "/v1/collections/{c}/documents/{id}", Access::Role(Role::Write)),
+    ("DELETE", "/v1/collections/{c}/documents/{id}", Access::Role(Role::Write)),
+    ("POST", "/v1/collections/{c}/find", Access::Role(Role::Read)),
+    ("GET", "/v1/collections/{c}/find_one", Access::Role(Role::Read)),
+    ("POST", "/v1/collections/{c}/find_one", Access::Role(Role::Read)),
+    ("POST", "/v1/collections/{c}/count", Access::Role(Role::Read)),
+    ("POST", "/v1/collections/{c}/update_many", Access::Role(Role::Write)),
+    ("POST", "/v1/collections/{c}/delete_many", Access::Role(Role::Write)),
+    ("GET", "/v1/collections/{c}/indexes", Access::Role(Role::Read)),
+    ("PUT", "/v1/collections/{c}/indexes/{name}", Access::Role(Role::Write)),
+    ("DELETE", "/v1/collections/{c}/indexes/{name}", Access::Role(Role::Admin)),
 ];
 
 /// The access `method` on `route` (a template such as

@@ -16,7 +16,7 @@ use axum::{
 use serde::Serialize;
 
 use super::problem::ProblemKind;
-use crate::store::StoreError;
+use crate::{documents::DocumentsError, store::StoreError};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -186,6 +186,40 @@ impl std::fmt::Display for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.to_response(None)
+    }
+}
+
+impl From<DocumentsError> for ApiError {
+    fn from(error: DocumentsError) -> Self {
+        let kind = match &error {
+            DocumentsError::InvalidCollectionName(_) => ProblemKind::CollectionNameInvalid,
+            DocumentsError::InvalidIndexName(_) => ProblemKind::IndexNameInvalid,
+            DocumentsError::InvalidQuery(_) => ProblemKind::InvalidQuery,
+            DocumentsError::InvalidDocument(_) => ProblemKind::InvalidDocument,
+            DocumentsError::DocumentTooLarge { .. } => ProblemKind::DocumentTooLarge,
+            DocumentsError::NotFound { .. } => ProblemKind::DocumentNotFound,
+            DocumentsError::DuplicateKey(_) => ProblemKind::DuplicateKey,
+            DocumentsError::PreconditionFailed(_) => ProblemKind::PreconditionFailed,
+            DocumentsError::IndexConflict(_) => ProblemKind::IndexConflict,
+            DocumentsError::IndexNotFound { .. } => ProblemKind::IndexNotFound,
+            DocumentsError::IdIndexIsBuiltIn => ProblemKind::IdIndexBuiltIn,
+            DocumentsError::Store(_) => {
+                let DocumentsError::Store(store) = error else {
+                    return Self::new(ProblemKind::Internal, "internal error");
+                };
+                return store.into();
+            }
+        };
+        let errors = match &error {
+            DocumentsError::InvalidQuery(e) | DocumentsError::InvalidDocument(e) => {
+                vec![FieldError { path: e.path.clone(), message: e.message.clone() }]
+            }
+            DocumentsError::DocumentTooLarge { path, .. } => {
+                vec![FieldError { path: path.clone(), message: error.to_string() }]
+            }
+            _ => Vec::new(),
+        };
+        Self::new(kind, error.to_string()).with_errors(errors)
     }
 }
 

@@ -94,7 +94,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => Err(ApiError::new(ProblemKind::InvalidQuery, rejection.body_text())),
+            Err(rejection) => Err(ApiError::new(ProblemKind::InvalidQueryParameter, rejection.body_text())),
         }
     }
 }

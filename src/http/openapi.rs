@@ -87,10 +87,35 @@ impl Modify for Extras {
         description = "An async JSON API server: long-running operations, MongoDB-style document collections and resilient upstream calls. Every error is RFC 9457 problem+json.",
         license(name = "MIT OR Apache-2.0")
     ),
-    paths(super::health::healthz, super::health::readyz, super::health::metrics),
+    paths(
+        super::health::healthz,
+        super::health::readyz,
+        super::health::metrics,
+        super::collections::list_collections,
+        super::collections::drop_collection,
+        super::collections::list_indexes,
+        super::collections::create_index,
+        super::collections::drop_index,
+        super::documents::insert,
+        super::documents::list,
+        super::documents::get,
+        super::documents::replace,
+        super::documents::patch,
+        super::documents::delete,
+        super::documents::find,
+        super::documents::find_one_get,
+        super::documents::find_one_post,
+        super::documents::count,
+        super::documents::update_many,
+        super::documents::delete_many,
+    ),
     components(schemas(Problem, FieldErrorSchema)),
     modifiers(&Extras),
-    tags((name = "health", description = "Probes and metrics"))
+    tags(
+        (name = "health", description = "Probes and metrics"),
+        (name = "collections", description = "Collections and their indexes"),
+        (name = "documents", description = "JSON documents queried with MongoDB's filter language")
+    )
 )]
 struct ApiDoc;
 

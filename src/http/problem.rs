@@ -46,7 +46,7 @@ problem_kinds! {
     /// A path parameter is malformed.
     InvalidPath => (BAD_REQUEST, "invalid-path-parameter", "Invalid path parameter"),
     /// A query-string parameter is malformed.
-    InvalidQuery => (BAD_REQUEST, "invalid-query-parameter", "Invalid query parameter"),
+    InvalidQueryParameter => (BAD_REQUEST, "invalid-query-parameter", "Invalid query parameter"),
     /// The body must be JSON.
     UnsupportedMediaType => (UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type"),
     /// The body exceeds `limits.body_bytes`.
@@ -63,6 +63,28 @@ problem_kinds! {
     NotReady => (SERVICE_UNAVAILABLE, "not-ready", "Not ready"),
     /// The database is unavailable.
     DatabaseUnavailable => (SERVICE_UNAVAILABLE, "database-unavailable", "Database unavailable"),
+    /// A collection name outside `^[A-Za-z0-9_-]{1,64}$`.
+    CollectionNameInvalid => (BAD_REQUEST, "collection-name-invalid", "Invalid collection name"),
+    /// An index name outside `^[A-Za-z0-9_-]{1,64}$`.
+    IndexNameInvalid => (BAD_REQUEST, "index-name-invalid", "Invalid index name"),
+    /// A filter, sort, projection, update or option squall cannot use.
+    InvalidQuery => (BAD_REQUEST, "invalid-query", "Invalid query"),
+    /// A document that breaks the rules (keys, `_id`, depth, integer range).
+    InvalidDocument => (BAD_REQUEST, "invalid-document", "Invalid document"),
+    /// A document over `limits.max_document_bytes`.
+    DocumentTooLarge => (BAD_REQUEST, "document-too-large", "Document too large"),
+    /// No document with that `_id`.
+    DocumentNotFound => (NOT_FOUND, "document-not-found", "Document not found"),
+    /// An `_id` or unique index key that already exists.
+    DuplicateKey => (CONFLICT, "duplicate-key", "Duplicate key"),
+    /// `If-Match` failed.
+    PreconditionFailed => (PRECONDITION_FAILED, "precondition-failed", "Precondition failed"),
+    /// An index of that name exists with other keys, or existing documents violate `unique`.
+    IndexConflict => (CONFLICT, "index-conflict", "Index conflict"),
+    /// No index of that name.
+    IndexNotFound => (NOT_FOUND, "index-not-found", "Index not found"),
+    /// The `_id_` index cannot be dropped or redefined.
+    IdIndexBuiltIn => (BAD_REQUEST, "id-index-builtin", "The _id_ index is built in"),
     /// An unexpected failure; details are in the server log only.
     Internal => (INTERNAL_SERVER_ERROR, "internal", "Internal error"),
 }

@@ -23,10 +23,12 @@ macro_rules! migration {
 }
 
 /// SQLite's migrations, in order.
-pub(crate) const SQLITE: &[Migration] = &[migration!("sqlite", 1, "0001_meta")];
+pub(crate) const SQLITE: &[Migration] =
+    &[migration!("sqlite", 1, "0001_meta"), migration!("sqlite", 2, "0002_documents")];
 
 /// PostgreSQL's migrations, in order.
-pub(crate) const POSTGRES: &[Migration] = &[migration!("postgres", 1, "0001_meta")];
+pub(crate) const POSTGRES: &[Migration] =
+    &[migration!("postgres", 1, "0001_meta"), migration!("postgres", 2, "0002_documents")];
 
 /// The table both dialects record applied versions in.
 pub(crate) const TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS squall_migrations (

@@ -72,7 +72,6 @@ impl PostgresStore {
     }
 
     /// The sqlx pool, for the modules that query PostgreSQL.
-    #[expect(dead_code, reason = "used by the documents store, landing next")]
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
     }

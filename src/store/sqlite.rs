@@ -53,8 +53,13 @@ impl SqliteStore {
     }
 
     pub(crate) async fn ping(&self) -> Result<()> {
-        self.pool.read(|conn| Ok(conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?)).await?;
+        self.pool.read(|conn| Ok::<_, StoreError>(conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))?)).await?;
         Ok(())
+    }
+
+    /// The thread pool, for the modules that query SQLite.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 
     pub(crate) async fn close(&self) {

@@ -141,28 +141,30 @@ impl SqlitePool {
     }
 
     /// Runs `f` on a reader connection (a consistent snapshot).
-    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    pub(crate) async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
         self.run(&self.readers, move |conn| f(conn)).await
     }
 
     /// Runs `f` on the writer connection; `f` opens its own transaction.
-    #[expect(dead_code, reason = "used by the documents store, landing next")]
-    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    pub(crate) async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
     {
         self.run(&self.writer, f).await
     }
 
-    async fn run<T, F>(&self, queue: &Mutex<Option<mpsc::Sender<Job>>>, f: F) -> Result<T, StoreError>
+    async fn run<T, E, F>(&self, queue: &Mutex<Option<mpsc::Sender<Job>>>, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
     {
         let control = Arc::new(JobControl::default());
         let (reply_tx, reply_rx) = oneshot::channel();
@@ -181,7 +183,7 @@ impl SqlitePool {
             }
             let _ = reply_tx.send(result); // the caller may have gone meanwhile
         });
-        let sender = queue.lock().map_err(|_| StoreError::Closed)?.clone().ok_or(StoreError::Closed)?;
+        let sender = queue.lock().ok().and_then(|q| q.clone()).ok_or(StoreError::Closed)?;
         sender.send(job).map_err(|_| StoreError::Closed)?;
         let mut guard = CancelOnDrop(Some(control));
         let result = reply_rx.await.map_err(|_| StoreError::Closed)?;

@@ -1,0 +1,147 @@
+//! The planner: picks the index (the built-in `_id_` or a secondary one)
+//! whose key ranges narrow a filter the most, and renders ranges as SQL
+//! conditions with bound parameters. The matcher re-checks every candidate,
+//! so a plan only has to be a superset of the answer.
+
+use squall_query::{Filter, KeyBound, KeyRange};
+
+use super::model::{LoadedIndex, id_index_spec};
+
+/// How to find the candidates of a filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// Every document of the collection.
+    FullScan,
+    /// Documents whose `_id` key is in these ranges.
+    Ids(Vec<KeyRange>),
+    /// Documents with an entry of this index in these ranges.
+    Index {
+        /// The index row id.
+        id: i64,
+        /// The index name (for logs and EXPLAIN tests).
+        name: String,
+        /// Its ranges.
+        ranges: Vec<KeyRange>,
+    },
+}
+
+fn is_point(range: &KeyRange) -> bool {
+    matches!((&range.start, &range.end), (KeyBound::Included(a), KeyBound::Included(b)) if a == b)
+}
+
+/// A rough selectivity score: point lookups on unique keys first.
+fn score(ranges: &[KeyRange], unique: bool) -> u8 {
+    let points = ranges.iter().all(is_point);
+    match (points, unique) {
+        (true, true) => 4,
+        (true, false) => 3,
+        (false, true) => 2,
+        (false, false) => 1,
+    }
+}
+
+/// Chooses how to find `filter`'s candidates among `indexes`.
+pub(crate) fn plan(filter: &Filter, indexes: &[LoadedIndex]) -> Plan {
+    if filter.is_empty() {
+        return Plan::FullScan;
+    }
+    if let Some(ranges) = filter.index_ranges(&id_index_spec())
+        && ranges.iter().all(is_point)
+    {
+        return Plan::Ids(ranges);
+    }
+    let mut best: Option<(u8, Plan)> = None;
+    for index in indexes {
+        if let Some(ranges) = filter.index_ranges(&index.spec) {
+            let s = score(&ranges, index.unique);
+            if best.as_ref().is_none_or(|(b, _)| s > *b) {
+                best = Some((s, Plan::Index { id: index.id, name: index.name.clone(), ranges }));
+            }
+        }
+    }
+    if let Some((_, plan)) = best {
+        return plan;
+    }
+    match filter.index_ranges(&id_index_spec()) {
+        Some(ranges) => Plan::Ids(ranges),
+        None => Plan::FullScan,
+    }
+}
+
+/// `(col >= ? AND col < ?) OR ...` for `ranges`, with the byte strings to
+/// bind in order. Column names come from squall's code, never from input.
+pub(crate) fn range_sql(
+    column: &str,
+    ranges: &[KeyRange],
+    placeholder: &mut dyn FnMut() -> String,
+) -> (String, Vec<Vec<u8>>) {
+    let mut parts = Vec::with_capacity(ranges.len());
+    let mut binds = Vec::new();
+    for range in ranges {
+        let mut conds = Vec::with_capacity(2);
+        if is_point(range) {
+            if let KeyBound::Included(key) = &range.start {
+                conds.push(format!("{column} = {}", placeholder()));
+                binds.push(key.clone());
+            }
+        } else {
+            for (bound, incl, excl) in [(&range.start, ">=", ">"), (&range.end, "<=", "<")] {
+                match bound {
+                    KeyBound::Unbounded => {}
+                    KeyBound::Included(key) => {
+                        conds.push(format!("{column} {incl} {}", placeholder()));
+                        binds.push(key.clone());
+                    }
+                    KeyBound::Excluded(key) => {
+                        conds.push(format!("{column} {excl} {}", placeholder()));
+                        binds.push(key.clone());
+                    }
+                }
+            }
+        }
+        parts.push(if conds.is_empty() { "TRUE".to_owned() } else { format!("({})", conds.join(" AND ")) });
+    }
+    if parts.is_empty() { ("FALSE".to_owned(), binds) } else { (format!("({})", parts.join(" OR ")), binds) }
+}
+
+/// Whether a caller-supplied `If-Match` value allows writing over `etag`
+/// (`None` when the document does not exist).
+pub(crate) fn if_match_allows(if_match: Option<&str>, etag: Option<&str>) -> bool {
+    match (if_match, etag) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(header), Some(etag)) => {
+            header.split(',').map(str::trim).any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_follows_rfc_9110() {
+        assert!(if_match_allows(None, None));
+        assert!(!if_match_allows(Some("*"), None), "If-Match on a missing document fails");
+        assert!(if_match_allows(Some("*"), Some("\"a\"")));
+        assert!(if_match_allows(Some("\"x\", \"a\""), Some("\"a\"")));
+        assert!(!if_match_allows(Some("\"x\""), Some("\"a\"")));
+    }
+
+    #[test]
+    fn ranges_render_with_placeholders_only() {
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        let ranges = vec![
+            KeyRange { start: KeyBound::Included(vec![1]), end: KeyBound::Included(vec![1]) },
+            KeyRange { start: KeyBound::Excluded(vec![2]), end: KeyBound::Unbounded },
+        ];
+        let (sql, binds) = range_sql("e.key", &ranges, &mut next);
+        assert_eq!(sql, "((e.key = $1) OR (e.key > $2))");
+        assert_eq!(binds, vec![vec![1], vec![2]]);
+    }
+}

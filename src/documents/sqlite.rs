@@ -1,0 +1,306 @@
+//! Documents on SQLite: reads on the reader threads, writes on the writer
+//! thread inside `BEGIN IMMEDIATE` transactions. Matching and sorting run
+//! on those threads too, never on the async reactor.
+
+use std::ops::ControlFlow;
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
+
+use super::{
+    error::{DocumentsError, Result},
+    exec::{Collector, FindQuery},
+    model::{DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, load_index},
+    plan::{Plan, plan, range_sql},
+    tx::{RowSink, Tx},
+    write::{WriteOp, WriteOutcome, execute},
+};
+use crate::store::SqliteStore;
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+fn collection_id(conn: &Connection, name: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM collections WHERE name = ?1")?
+        .query_row([name], |row| row.get(0))
+        .optional()?)
+}
+
+fn indexes(conn: &Connection, collection: i64) -> Result<Vec<LoadedIndex>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, name, keys, is_unique FROM indexes WHERE collection_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([collection], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, bool>(3)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, name, keys, unique) = row?;
+        out.push(load_index(id, name, &keys, unique)?);
+    }
+    Ok(out)
+}
+
+/// Feeds `plan`'s candidates in insertion order.
+fn scan(conn: &Connection, collection: i64, plan: &Plan, sink: &mut RowSink<'_>) -> Result<()> {
+    let mut binds: Vec<rusqlite::types::Value> = vec![collection.into()];
+    let sql = match plan {
+        Plan::FullScan => "SELECT seq, body, etag FROM documents WHERE collection_id = ?1 ORDER BY seq".to_owned(),
+        Plan::Ids(ranges) => {
+            let mut n = 1;
+            let (cond, keys) = range_sql("id_key", ranges, &mut || {
+                n += 1;
+                format!("?{n}")
+            });
+            binds.extend(keys.into_iter().map(Into::into));
+            format!("SELECT seq, body, etag FROM documents WHERE collection_id = ?1 AND {cond} ORDER BY seq")
+        }
+        Plan::Index { id, ranges, .. } => {
+            binds.push((*id).into());
+            let mut n = 2;
+            let (cond, keys) = range_sql("e.key", ranges, &mut || {
+                n += 1;
+                format!("?{n}")
+            });
+            binds.extend(keys.into_iter().map(Into::into));
+            format!(
+                "SELECT d.seq, d.body, d.etag FROM documents d WHERE d.collection_id = ?1 AND d.seq IN \
+                 (SELECT e.doc_seq FROM index_entries e WHERE e.index_id = ?2 AND {cond}) ORDER BY d.seq"
+            )
+        }
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(binds))?;
+    while let Some(row) = rows.next()? {
+        let body: String = row.get(1)?;
+        if sink(row.get(0)?, &body, row.get(2)?)?.is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `find` on a reader thread.
+pub(crate) async fn find(store: &SqliteStore, collection: String, query: FindQuery) -> Result<Vec<StoredDocument>> {
+    store
+        .pool()
+        .read(move |conn| {
+            let Some(coll) = collection_id(conn, &collection)? else { return Ok(Vec::new()) };
+            let plan = plan(&query.filter, &indexes(conn, coll)?);
+            let mut collector = Collector::new(&query);
+            scan(conn, coll, &plan, &mut |seq, body, etag| collector.push(seq, body, etag))?;
+            Ok(collector.finish())
+        })
+        .await
+}
+
+/// `count` on a reader thread.
+pub(crate) async fn count(store: &SqliteStore, collection: String, query: FindQuery) -> Result<u64> {
+    store
+        .pool()
+        .read(move |conn| {
+            let Some(coll) = collection_id(conn, &collection)? else { return Ok(0) };
+            if query.filter.is_empty() {
+                let n: i64 = conn
+                    .prepare_cached("SELECT count(*) FROM documents WHERE collection_id = ?1")?
+                    .query_row([coll], |row| row.get(0))?;
+                return Ok(n.max(0) as u64);
+            }
+            let plan = plan(&query.filter, &indexes(conn, coll)?);
+            let mut collector = Collector::counting(&query);
+            scan(conn, coll, &plan, &mut |seq, body, etag| collector.push(seq, body, etag))?;
+            Ok(collector.count())
+        })
+        .await
+}
+
+/// Collections and their sizes.
+pub(crate) async fn collections(store: &SqliteStore) -> Result<Vec<(String, u64)>> {
+    store
+        .pool()
+        .read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT c.name, (SELECT count(*) FROM documents d WHERE d.collection_id = c.id) FROM collections c ORDER BY c.name",
+            )?;
+            let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?.max(0) as u64)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+}
+
+/// The secondary indexes of a collection.
+pub(crate) async fn list_indexes(store: &SqliteStore, collection: String) -> Result<Vec<LoadedIndex>> {
+    store
+        .pool()
+        .read(move |conn| match collection_id(conn, &collection)? {
+            Some(coll) => indexes(conn, coll),
+            None => Ok(Vec::new()),
+        })
+        .await
+}
+
+/// A write, in one transaction on the writer thread.
+pub(crate) async fn write(
+    store: &SqliteStore,
+    collection: String,
+    op: WriteOp,
+    limits: DocLimits,
+) -> Result<WriteOutcome> {
+    store
+        .pool()
+        .write(move |conn| {
+            let mut tx = SqliteTx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?);
+            let outcome = execute(&mut tx, &collection, op, limits)?;
+            tx.0.commit()?;
+            Ok(outcome)
+        })
+        .await
+}
+
+/// Query plans SQLite chose for the candidate query of `filter` (tests).
+pub(crate) async fn explain(store: &SqliteStore, collection: String, filter: squall_query::Filter) -> Result<String> {
+    store
+        .pool()
+        .read(move |conn| {
+            let Some(coll) = collection_id(conn, &collection)? else { return Ok(String::new()) };
+            let plan = plan(&filter, &indexes(conn, coll)?);
+            let mut details = format!("{plan:?}\n");
+            let mut sink = |_: i64, _: &str, _: String| Ok(ControlFlow::Break(()));
+            scan(conn, coll, &plan, &mut sink)?;
+            let sql = match &plan {
+                Plan::FullScan => "SELECT seq FROM documents WHERE collection_id = ?1 ORDER BY seq".to_owned(),
+                Plan::Ids(_) => "SELECT seq FROM documents WHERE collection_id = ?1 AND id_key = ?2".to_owned(),
+                Plan::Index { .. } => "SELECT d.seq, d.body FROM documents d WHERE d.collection_id = ?1 AND d.seq IN \
+                        (SELECT e.doc_seq FROM index_entries e WHERE e.index_id = ?2 AND e.key = ?3) ORDER BY d.seq"
+                    .to_owned(),
+            };
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = stmt.query_map(params![coll, 0, vec![0u8]], |row| row.get::<_, String>(3))?;
+            for row in rows {
+                details.push_str(&row?);
+                details.push('\n');
+            }
+            Ok(details)
+        })
+        .await
+}
+
+struct SqliteTx<'c>(Transaction<'c>);
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
+}
+
+impl Tx for SqliteTx<'_> {
+    fn collection_id(&mut self, name: &str) -> Result<Option<i64>> {
+        collection_id(&self.0, name)
+    }
+
+    fn ensure_collection(&mut self, name: &str) -> Result<i64> {
+        if let Some(id) = collection_id(&self.0, name)? {
+            return Ok(id);
+        }
+        self.0
+            .prepare_cached("INSERT INTO collections (name, created_at) VALUES (?1, ?2)")?
+            .execute(params![name, now()])?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    fn lock_collection(&mut self, _id: i64, _exclusive: bool) -> Result<()> {
+        Ok(()) // one writer thread: every write is already serialised
+    }
+
+    fn indexes(&mut self, collection: i64) -> Result<Vec<LoadedIndex>> {
+        indexes(&self.0, collection)
+    }
+
+    fn scan(&mut self, collection: i64, plan: &Plan, sink: &mut RowSink<'_>) -> Result<()> {
+        scan(&self.0, collection, plan, sink)
+    }
+
+    fn insert_doc(&mut self, collection: i64, doc: &PreparedDoc) -> Result<i64> {
+        let inserted = self
+            .0
+            .prepare_cached("INSERT INTO documents (collection_id, id_key, body, etag) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![collection, doc.id_key, doc.body, doc.etag]);
+        match inserted {
+            Ok(_) => Ok(self.0.last_insert_rowid()),
+            Err(e) if is_unique_violation(&e) => Err(duplicate_id(doc)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn update_doc(&mut self, seq: i64, doc: &PreparedDoc) -> Result<()> {
+        self.0
+            .prepare_cached("UPDATE documents SET body = ?1, etag = ?2 WHERE seq = ?3")?
+            .execute(params![doc.body, doc.etag, seq])?;
+        Ok(())
+    }
+
+    fn delete_doc(&mut self, seq: i64) -> Result<()> {
+        self.0.prepare_cached("DELETE FROM index_entries WHERE doc_seq = ?1")?.execute([seq])?;
+        self.0.prepare_cached("DELETE FROM documents WHERE seq = ?1")?.execute([seq])?;
+        Ok(())
+    }
+
+    fn insert_entries(&mut self, seq: i64, entries: &[Entry], indexes: &[LoadedIndex]) -> Result<()> {
+        let mut stmt = self.0.prepare_cached(
+            "INSERT OR IGNORE INTO index_entries (index_id, key, doc_seq, unique_key) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let mut unique_stmt = self
+            .0
+            .prepare_cached("INSERT INTO index_entries (index_id, key, doc_seq, unique_key) VALUES (?1, ?2, ?3, ?4)")?;
+        for (index, key, unique) in entries {
+            if *unique {
+                if let Err(e) = unique_stmt.execute(params![index, key, seq, key]) {
+                    return Err(if is_unique_violation(&e) { duplicate_in(indexes, *index, key) } else { e.into() });
+                }
+            } else {
+                stmt.execute(params![index, key, seq, Option::<Vec<u8>>::None])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn delete_entries(&mut self, seq: i64) -> Result<()> {
+        self.0.prepare_cached("DELETE FROM index_entries WHERE doc_seq = ?1")?.execute([seq])?;
+        Ok(())
+    }
+
+    fn drop_collection(&mut self, collection: i64) -> Result<()> {
+        self.0.execute(
+            "DELETE FROM index_entries WHERE index_id IN (SELECT id FROM indexes WHERE collection_id = ?1)",
+            [collection],
+        )?;
+        self.0.execute("DELETE FROM indexes WHERE collection_id = ?1", [collection])?;
+        self.0.execute("DELETE FROM documents WHERE collection_id = ?1", [collection])?;
+        self.0.execute("DELETE FROM collections WHERE id = ?1", [collection])?;
+        Ok(())
+    }
+
+    fn insert_index(&mut self, collection: i64, name: &str, keys: &str, unique: bool) -> Result<i64> {
+        self.0.execute(
+            "INSERT INTO indexes (collection_id, name, keys, is_unique) VALUES (?1, ?2, ?3, ?4)",
+            params![collection, name, keys, unique],
+        )?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    fn drop_index(&mut self, index: i64) -> Result<()> {
+        self.0.execute("DELETE FROM index_entries WHERE index_id = ?1", [index])?;
+        self.0.execute("DELETE FROM indexes WHERE id = ?1", [index])?;
+        Ok(())
+    }
+}
+
+/// A duplicate `_id`.
+pub(crate) fn duplicate_id(doc: &PreparedDoc) -> DocumentsError {
+    let id = doc.doc.get("_id").map(ToString::to_string).unwrap_or_default();
+    DocumentsError::DuplicateKey(format!("a document with _id {id} already exists"))
+}
+
+/// A unique index violation, naming the index and the key.
+pub(crate) fn duplicate_in(indexes: &[LoadedIndex], index: i64, _key: &[u8]) -> DocumentsError {
+    let name = indexes.iter().find(|i| i.id == index).map_or("?", |i| i.name.as_str());
+    DocumentsError::DuplicateKey(format!("the unique index {name:?} already holds this key"))
+}
