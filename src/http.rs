@@ -1,5 +1,5 @@
 //! The HTTP edge: merges each domain's router and applies the one layer
-//! stack, outermost first: edge (request id, span, panics, metrics,
+//! stack, outermost first: credentials marked sensitive → edge (request id, span, panics, metrics,
 //! problem+json) → CORS (preflights answered before authentication) →
 //! compression → deadline (504) → body limit (413) → authentication and
 //! roles → rate limit → handler.
@@ -19,8 +19,9 @@ pub mod rate_limit;
 
 mod cors;
 
+use axum::http::header;
 use axum::{Router, extract::DefaultBodyLimit, middleware::from_fn_with_state};
-use tower_http::compression::CompressionLayer;
+use tower_http::{compression::CompressionLayer, sensitive_headers::SetSensitiveRequestHeadersLayer};
 
 use crate::context::AppContext;
 
@@ -44,5 +45,12 @@ pub fn router(ctx: AppContext, extra: Router<AppContext>) -> Router {
         .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(cors)
         .layer(from_fn_with_state(ctx.clone(), middleware::edge))
+        // Marks credentials so that any Debug print of a request shows
+        // "Sensitive" instead of the key.
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+            header::PROXY_AUTHORIZATION,
+        ]))
         .with_state(ctx)
 }

@@ -187,3 +187,57 @@ async fn sql_looking_input_is_just_data() {
     }
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
 }
+
+/// A concrete URL for a route template (path parameters filled in).
+fn concrete(template: &str) -> String {
+    template
+        .replace("{c}", "people")
+        .replace("{id}", "p1")
+        .replace("{name}", "by_name")
+        .replace("{*rest}", "index.html")
+}
+
+#[tokio::test]
+async fn every_documented_route_answers_each_role_as_the_access_table_says() {
+    let app = app_with_keys().await;
+    let doc: serde_json::Value = app.get("/openapi.json").await.json().await.expect("JSON");
+    let roles = [(READ, Role::Read), (WRITE, Role::Write), (ADMIN, Role::Admin), (METRICS, Role::Metrics)];
+    let mut checked = 0;
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let access = squall::http::access::lookup(&[], &method, template)
+                .unwrap_or_else(|| panic!("{method} {template} has no access entry"));
+            for (key, role) in roles {
+                let mut request = app.client.request(method.clone(), app.url(&concrete(template))).bearer_auth(key);
+                if method == Method::POST || method == Method::PUT || method == Method::PATCH {
+                    request = request.json(&json!({}));
+                }
+                let status = request.send().await.expect("request").status();
+                let allowed = match access {
+                    squall::http::access::Access::Public => true,
+                    squall::http::access::Access::Role(needed) => role.allows(needed),
+                };
+                if allowed {
+                    assert!(
+                        status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
+                        "{method} {template} as {role:?} should pass authorization, got {status}"
+                    );
+                } else {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{method} {template} as {role:?}");
+                }
+                checked += 1;
+            }
+            let anonymous =
+                app.client.request(method.clone(), app.url(&concrete(template))).send().await.expect("request");
+            let expected = if access == squall::http::access::Access::Public { "not 401" } else { "401" };
+            assert_eq!(
+                anonymous.status() == StatusCode::UNAUTHORIZED,
+                expected == "401",
+                "{method} {template} without a key: {}",
+                anonymous.status()
+            );
+        }
+    }
+    assert!(checked >= 4 * 20, "only {checked} checks: is the document missing routes?");
+}

@@ -180,3 +180,45 @@ fn openapi_prints_the_same_document_the_server_serves() {
     assert_eq!(printed, served);
     assert!(printed["openapi"].as_str().unwrap_or_default().starts_with("3.1"), "{}", printed["openapi"]);
 }
+
+#[test]
+fn the_binary_logs_json_lines_serves_and_exits_0_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = squall()
+        .args(["--listen", "127.0.0.1:0", "--log-level", "info"])
+        .env("SQUALL_LOG_FORMAT", "json")
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn squall");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut addr = None;
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        let parsed: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        seen.push(parsed.clone());
+        if parsed["message"] == "squall is listening" || parsed["fields"]["message"] == "squall is listening" {
+            addr = parsed["addr"].as_str().or(parsed["fields"]["addr"].as_str()).map(str::to_owned);
+            break;
+        }
+    }
+    let addr = addr.unwrap_or_else(|| panic!("no listening line in {seen:?}"));
+    let response = std::process::Command::new("curl").args(["-s", &format!("http://{addr}/healthz")]).output();
+    if let Ok(output) = response {
+        assert_eq!(String::from_utf8_lossy(&output.stdout), r#"{"status":"ok"}"#);
+    }
+    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let rest: Vec<serde_json::Value> = lines
+        .map_while(Result::ok)
+        .map(|l| serde_json::from_str(&l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "SIGTERM is a clean exit; logs: {rest:?}");
+    let text = serde_json::to_string(&rest).unwrap_or_default();
+    assert!(text.contains("/healthz") && text.contains("request completed"), "a request line with its route: {text}");
+    assert!(text.contains("SIGTERM"), "{text}");
+}

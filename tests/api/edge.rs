@@ -144,3 +144,41 @@ async fn max_connections_holds_extra_clients_until_a_slot_frees() {
     let status = second.await.expect("join").expect("second request");
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn random_bytes_truncated_requests_and_huge_headers_leave_the_server_healthy() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(Backend::Sqlite, "edge", |c| c.limits.header_read_timeout_ms = 500).await.expect("app");
+    // A fixed-seed xorshift: reproducible garbage without a new dependency.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut payloads: Vec<Vec<u8>> = Vec::new();
+    for len in [1usize, 7, 64, 1000, 70_000] {
+        payloads.push((0..len).map(|_| next() as u8).collect());
+    }
+    let valid = b"POST /v1/collections/fuzz/documents HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"a\": [1, 2, {\"b\":";
+    for cut in [5usize, 20, 60, valid.len() - 3, valid.len()] {
+        payloads.push(valid[..cut].to_vec());
+    }
+    payloads.push(format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(200_000)).into_bytes());
+    payloads.push(b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n".to_vec());
+    payloads.push(b"GET /\x00\xff HTTP/1.1\r\n\r\n".to_vec());
+    payloads.push(format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(100_000)).into_bytes());
+    payloads.push(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x12garbage".to_vec());
+    for payload in &payloads {
+        let Ok(mut socket) = tokio::net::TcpStream::connect(app.addr).await else { continue };
+        let _ = socket.write_all(payload).await;
+        let _ = socket.shutdown().await;
+        let mut sink = Vec::new();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), socket.read_to_end(&mut sink)).await;
+        let text = String::from_utf8_lossy(&sink);
+        assert!(!text.starts_with("HTTP/1.1 5"), "a malformed request caused a server error: {text}");
+    }
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK, "the server survives");
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+}

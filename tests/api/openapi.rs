@@ -65,3 +65,49 @@ async fn the_docs_page_and_every_asset_it_references_are_served_locally() {
     let initializer = app.get("/docs/swagger-initializer.js").await.text().await.unwrap_or_default();
     assert!(initializer.contains("/openapi.json"), "{initializer}");
 }
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "$ref" {
+                    if let Some(r) = v.as_str() {
+                        out.push(r.to_owned());
+                    }
+                } else {
+                    collect_refs(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_reference_in_the_document_resolves_and_every_operation_is_complete() {
+    let doc = serde_json::to_value(squall::http::openapi::document()).expect("document");
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    for reference in &refs {
+        let pointer = reference.strip_prefix('#').unwrap_or_else(|| panic!("external $ref {reference}"));
+        assert!(doc.pointer(pointer).is_some(), "$ref {reference} does not resolve");
+    }
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            assert!(op["summary"].is_string() || op["description"].is_string(), "{method} {path} is described");
+            assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has responses");
+            let params: Vec<&str> = op["parameters"]
+                .as_array()
+                .map(|p| p.iter().filter(|p| p["in"] == "path").filter_map(|p| p["name"].as_str()).collect())
+                .unwrap_or_default();
+            for segment in path.split('/').filter(|s| s.starts_with('{')) {
+                let name = segment.trim_matches(|c| c == '{' || c == '}');
+                assert!(params.contains(&name), "{method} {path}: path parameter {name} is declared");
+            }
+            if path.starts_with("/v1") || path == "/metrics" {
+                assert!(op["security"].is_array(), "{method} {path} names the role it needs");
+            }
+        }
+    }
+}
