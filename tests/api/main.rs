@@ -5,6 +5,8 @@
 
 mod auth;
 mod cli;
+mod documents;
+mod documents_support;
 mod edge;
 mod health;
 mod helpers;
