@@ -84,7 +84,8 @@ impl AppBuilder {
             TcpListener::bind(config.listen).await.map_err(|source| AppError::Bind { addr: config.listen, source })?;
         let local_addr = listener.local_addr()?;
         let connect_timeout = Duration::from_secs(config.limits.database_connect_timeout_s);
-        let store = Store::open(&config.database_url, connect_timeout).await?;
+        let statement_timeout = Duration::from_millis(config.limits.request_timeout_ms);
+        let store = Store::open(&config.database_url, connect_timeout, statement_timeout).await?;
         let ctx = AppContext::new(Arc::new(config), store, telemetry::metrics_handle(), self.route_access);
         let router = http::router(ctx.clone(), self.routes);
         tracing::info!(addr = %local_addr, database = %ctx.config().database_url, "squall is listening");

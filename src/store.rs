@@ -111,10 +111,15 @@ impl Store {
     /// [`StoreError::Locked`] when another process has the SQLite data
     /// directory; [`StoreError::ConnectTimeout`] when PostgreSQL does not
     /// answer within `connect_timeout`; any database error.
-    pub async fn open(url: &DatabaseUrl, connect_timeout: Duration) -> Result<Self> {
+    ///
+    /// `statement_timeout` bounds every PostgreSQL statement server-side, so
+    /// a query whose client went away cannot run on for ever.
+    pub async fn open(url: &DatabaseUrl, connect_timeout: Duration, statement_timeout: Duration) -> Result<Self> {
         let inner = match url {
             DatabaseUrl::Sqlite { path } => Inner::Sqlite(SqliteStore::open(path.clone()).await?),
-            DatabaseUrl::Postgres { .. } => Inner::Postgres(PostgresStore::connect(url, connect_timeout).await?),
+            DatabaseUrl::Postgres { .. } => {
+                Inner::Postgres(PostgresStore::connect(url, connect_timeout, statement_timeout).await?)
+            }
         };
         Ok(Self { inner: Arc::new(inner) })
     }

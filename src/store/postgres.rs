@@ -28,12 +28,14 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects, retrying with backoff for up to `timeout` (each failed
     /// attempt logged with the password redacted), then migrates.
-    pub(crate) async fn connect(url: &DatabaseUrl, timeout: Duration) -> Result<Self> {
+    pub(crate) async fn connect(url: &DatabaseUrl, timeout: Duration, statement_timeout: Duration) -> Result<Self> {
         let DatabaseUrl::Postgres { url: raw } = url else {
             return Err(StoreError::Unsupported("not a PostgreSQL URL".into()));
         };
         let options: PgConnectOptions = raw.parse()?;
-        let options = options.application_name("squall");
+        let options = options
+            .application_name("squall")
+            .options([("statement_timeout", format!("{}ms", statement_timeout.as_millis().max(1)))]);
         let started = Instant::now();
         let mut delay = Duration::from_millis(100);
         let mut attempts = 0u32;
