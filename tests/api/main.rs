@@ -6,10 +6,13 @@
 mod auth;
 mod cli;
 mod documents;
+mod documents_errors;
+mod documents_rules;
 mod documents_support;
 mod edge;
 mod health;
 mod helpers;
 mod openapi;
+mod pushdown;
 mod shutdown;
 mod store;
