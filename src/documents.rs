@@ -23,7 +23,9 @@ use squall_query::{Filter, IndexSpec, Update};
 
 pub use error::{DocumentsError, Result};
 pub use exec::FindQuery;
-pub use model::{CollectionName, DocLimits, StoredDocument, check_index_name, expect_object, parse_body};
+pub use model::{
+    CollectionName, DocLimits, StoredDocument, check_index_name, check_query_depth, expect_object, parse_body,
+};
 pub use write::UpdateResult;
 
 use crate::{
@@ -89,8 +91,14 @@ impl AppContext {
     }
 }
 
-fn parse_filter(filter: &Value) -> Result<Filter> {
+fn parse_filter(filter: &Value, limits: DocLimits) -> Result<Filter> {
+    check_query_depth(filter, limits.max_depth, "filter")?;
     Filter::parse(filter, "filter").map_err(DocumentsError::InvalidQuery)
+}
+
+fn parse_update(update: &Value, limits: DocLimits) -> Result<Update> {
+    check_query_depth(update, limits.max_depth, "update")?;
+    Update::parse(update, "update").map_err(DocumentsError::InvalidQuery)
 }
 
 impl Collection {
@@ -187,7 +195,7 @@ impl Collection {
     /// document; a failed `If-Match`; a unique index violation.
     pub async fn patch(&self, id: &Value, update: &Value, if_match: Option<&str>) -> Result<StoredDocument> {
         model::check_id(id, "id")?;
-        let update = Update::parse(update, "update").map_err(DocumentsError::InvalidQuery)?;
+        let update = parse_update(update, self.limits)?;
         let op = WriteOp::Patch { id: id.clone(), update: Arc::new(update), if_match: if_match.map(str::to_owned) };
         match self.write(op).await? {
             WriteOutcome::Patched(doc) => Ok(doc),
@@ -224,7 +232,7 @@ impl Collection {
     /// # Errors
     /// An invalid filter; a storage failure.
     pub async fn find_one(&self, filter: Value) -> Result<Option<StoredDocument>> {
-        let query = FindQuery { limit: Some(1), ..FindQuery::all(parse_filter(&filter)?) };
+        let query = FindQuery { limit: Some(1), ..FindQuery::all(parse_filter(&filter, self.limits)?) };
         Ok(self.find(query).await?.pop())
     }
 
@@ -233,7 +241,7 @@ impl Collection {
     /// # Errors
     /// An invalid filter; a storage failure.
     pub async fn count(&self, filter: &Value) -> Result<u64> {
-        let query = FindQuery::all(parse_filter(filter)?);
+        let query = FindQuery::all(parse_filter(filter, self.limits)?);
         let name = self.name.as_str().to_owned();
         match self.store.backend_ref() {
             BackendRef::Sqlite(s) => sqlite::count(s, name, query).await,
@@ -247,8 +255,8 @@ impl Collection {
     /// # Errors
     /// A bad filter or update (nothing changed); a unique index violation.
     pub async fn update_many(&self, filter: &Value, update: &Value, upsert: bool) -> Result<UpdateResult> {
-        let filter = parse_filter(filter)?;
-        let update = Update::parse(update, "update").map_err(DocumentsError::InvalidQuery)?;
+        let filter = parse_filter(filter, self.limits)?;
+        let update = parse_update(update, self.limits)?;
         match self.write(WriteOp::UpdateMany { filter: Arc::new(filter), update: Arc::new(update), upsert }).await? {
             WriteOutcome::Updated(result) => Ok(result),
             other => Err(unexpected(&other)),
@@ -260,7 +268,7 @@ impl Collection {
     /// # Errors
     /// A bad filter; a storage failure.
     pub async fn delete_many(&self, filter: &Value) -> Result<u64> {
-        let filter = parse_filter(filter)?;
+        let filter = parse_filter(filter, self.limits)?;
         match self.write(WriteOp::DeleteMany { filter: Arc::new(filter) }).await? {
             WriteOutcome::DeletedMany(n) => Ok(n),
             other => Err(unexpected(&other)),
@@ -329,7 +337,7 @@ impl Collection {
     /// # Errors
     /// A bad filter; a storage failure.
     pub async fn explain(&self, filter: &Value) -> Result<String> {
-        let filter = parse_filter(filter)?;
+        let filter = parse_filter(filter, self.limits)?;
         let name = self.name.as_str().to_owned();
         match self.store.backend_ref() {
             BackendRef::Sqlite(s) => sqlite::explain(s, name, filter).await,

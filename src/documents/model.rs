@@ -144,6 +144,31 @@ pub(crate) fn prepare(doc: Document, limits: DocLimits, path: &str) -> Result<Pr
     Ok(PreparedDoc { id_key: id_key(&id), doc, body, etag })
 }
 
+/// Checks that a query part (filter, sort, projection, update) nests at most
+/// `max_depth` levels (`limits.max_document_depth` covers queries too),
+/// counting the value itself as level 1 as for documents.
+///
+/// # Errors
+/// An invalid query naming `path`.
+pub fn check_query_depth(value: &Value, max_depth: usize, path: &str) -> Result<()> {
+    let mut stack: Vec<(&Value, usize)> = vec![(value, 1)];
+    while let Some((v, level)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Object(m) => Box::new(m.values()),
+            Value::Array(a) => Box::new(a.iter()),
+            _ => continue,
+        };
+        if level > max_depth {
+            return Err(DocumentsError::query(
+                path,
+                format!("nested deeper than {max_depth} levels (limits.max_document_depth)"),
+            ));
+        }
+        stack.extend(children.filter(|c| c.is_object() || c.is_array()).map(|c| (c, level + 1)));
+    }
+    Ok(())
+}
+
 /// Parses a JSON body into one document or an array of documents, refusing
 /// integers outside [-2^63, 2^64-1] (serde_json would turn them into floats).
 ///
@@ -264,6 +289,15 @@ mod tests {
     fn equal_ids_share_a_key_and_different_types_do_not() {
         assert_eq!(id_key(&serde_json::json!(1)), id_key(&serde_json::json!(1.0)));
         assert_ne!(id_key(&serde_json::json!(1)), id_key(&serde_json::json!("1")));
+    }
+
+    #[test]
+    fn query_depth_counts_the_value_as_level_one() {
+        let nest = |n: usize| (0..n).fold(serde_json::json!(1), |v, _| serde_json::json!({"a": v}));
+        assert!(check_query_depth(&nest(100), 100, "filter").is_ok());
+        assert!(check_query_depth(&nest(101), 100, "filter").is_err());
+        assert!(check_query_depth(&serde_json::json!([[1]]), 2, "sort").is_ok());
+        assert!(check_query_depth(&serde_json::json!([[[1]]]), 2, "sort").is_err());
     }
 
     #[test]

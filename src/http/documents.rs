@@ -77,13 +77,25 @@ fn documents_json(docs: Vec<StoredDocument>) -> Json<Value> {
 
 fn location(collection: &str, id: &Value) -> Option<HeaderValue> {
     let path = match id {
-        Value::String(s) => format!(
-            "/v1/collections/{collection}/documents/{}",
-            url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
-        ),
+        Value::String(s) => format!("/v1/collections/{collection}/documents/{}", encode_segment(s)),
         other => format!("/v1/collections/{collection}/documents/{other}?id_type=number"),
     };
     HeaderValue::from_str(&path).ok()
+}
+
+/// Percent-encodes a path segment: everything but RFC 3986's unreserved
+/// characters (form encoding would turn a space into `+`, which a path
+/// reads back as a literal plus).
+fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 async fn body_of(request: Request, ctx: &AppContext) -> ApiResult<Bytes> {

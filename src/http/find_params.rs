@@ -11,7 +11,7 @@ use squall_query::{Filter, Projection, Sort};
 use super::error::{ApiError, ApiResult};
 use crate::{
     config::Limits,
-    documents::{DocumentsError, FindQuery, parse_body},
+    documents::{DocumentsError, FindQuery, check_query_depth, parse_body},
 };
 
 /// The fields a request may carry, by endpoint.
@@ -110,6 +110,9 @@ pub fn find_query(fields: &Map<String, Value>, limits: &Limits) -> ApiResult<Fin
         Some(n) if (1..=u64::from(limits.max_limit)).contains(&n) => n,
         Some(_) => return Err(limit_error(limits)),
     };
+    for (name, value) in fields {
+        check_query_depth(value, limits.max_document_depth as usize, name)?;
+    }
     Ok(FindQuery {
         filter: filter(fields)?,
         sort: parse_query_part(fields, "sort", Sort::parse)?,

@@ -31,6 +31,17 @@ both_backends!(inserting_one_document_answers_201_with_a_generated_uuidv7_id_fir
     assert_eq!(expect_json(fetched, StatusCode::OK, "get").await, doc);
 });
 
+both_backends!(the_location_of_a_string_id_with_reserved_characters_leads_back_to_the_document, |app| {
+    for id in ["a b", "a+b", "x/y", "q?r#s", "100%", "é😀", "a..b", "-._~"] {
+        let response = send(&app, Method::POST, &coll("loc", "documents"), Some(&json!({"_id": id}))).await;
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert_eq!(response.status(), StatusCode::CREATED, "{id}");
+        assert!(location.starts_with("/v1/collections/loc/documents/"), "{id}: {location}");
+        let fetched = app.get(&location).await;
+        assert_eq!(expect_json(fetched, StatusCode::OK, id).await, json!({"_id": id}), "{id}: {location}");
+    }
+});
+
 both_backends!(inserting_an_array_answers_201_with_the_documents_in_order, |app| {
     let stored = insert_many(&app, "people", json!([{"_id": "a", "n": 1}, {"n": 2}, {"_id": 3, "n": 3}])).await;
     assert_eq!(stored.len(), 3);
