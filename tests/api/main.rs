@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod documents;
 mod documents_errors;
+mod documents_query;
 mod documents_rules;
 mod documents_support;
 mod edge;
