@@ -29,9 +29,32 @@ fn is_point(range: &KeyRange) -> bool {
     matches!((&range.start, &range.end), (KeyBound::Included(a), KeyBound::Included(b)) if a == b)
 }
 
+/// The byte string just above every key that starts with `b`.
+fn successor(b: &[u8]) -> Option<Vec<u8>> {
+    let mut v = b.to_vec();
+    while let Some(last) = v.pop() {
+        if last != 0xFF {
+            v.push(last + 1);
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Whether a range holds one whole key of a single-field index: the planner
+/// renders an equality as `[key, successor(key))`, and a single field's
+/// encoding is prefix-free, so that range is exactly one key.
+fn is_exact(range: &KeyRange) -> bool {
+    match (&range.start, &range.end) {
+        (KeyBound::Included(a), KeyBound::Included(b)) => a == b,
+        (KeyBound::Included(a), KeyBound::Excluded(b)) => successor(a).as_ref() == Some(b),
+        _ => false,
+    }
+}
+
 /// A rough selectivity score: point lookups on unique keys first.
-fn score(ranges: &[KeyRange], unique: bool) -> u8 {
-    let points = ranges.iter().all(is_point);
+fn score(ranges: &[KeyRange], unique: bool, single_field: bool) -> u8 {
+    let points = single_field && ranges.iter().all(is_exact);
     match (points, unique) {
         (true, true) => 4,
         (true, false) => 3,
@@ -46,14 +69,14 @@ pub(crate) fn plan(filter: &Filter, indexes: &[LoadedIndex]) -> Plan {
         return Plan::FullScan;
     }
     if let Some(ranges) = filter.index_ranges(&id_index_spec())
-        && ranges.iter().all(is_point)
+        && ranges.iter().all(is_exact)
     {
         return Plan::Ids(ranges);
     }
     let mut best: Option<(u8, Plan)> = None;
     for index in indexes {
         if let Some(ranges) = filter.index_ranges(&index.spec) {
-            let s = score(&ranges, index.unique);
+            let s = score(&ranges, index.unique, index.spec.fields.len() == 1);
             if best.as_ref().is_none_or(|(b, _)| s > *b) {
                 best = Some((s, Plan::Index { id: index.id, name: index.name.clone(), ranges }));
             }
@@ -127,6 +150,19 @@ mod tests {
         assert!(if_match_allows(Some("*"), Some("\"a\"")));
         assert!(if_match_allows(Some("\"x\", \"a\""), Some("\"a\"")));
         assert!(!if_match_allows(Some("\"x\""), Some("\"a\"")));
+    }
+
+    #[test]
+    fn an_id_equality_is_planned_on_the_id_index_even_beside_a_usable_secondary_index() {
+        let by_name = super::super::model::load_index(1, "by_name".into(), r#"{"name": 1}"#, false);
+        let Ok(by_name) = by_name else { panic!("index") };
+        let filter = Filter::parse(&serde_json::json!({"_id": "x", "name": "John"}), "filter");
+        let Ok(filter) = filter else { panic!("filter") };
+        assert!(matches!(plan(&filter, &[by_name.clone()]), Plan::Ids(_)), "{:?}", plan(&filter, &[by_name.clone()]));
+        let Ok(filter) = Filter::parse(&serde_json::json!({"_id": {"$gt": "a"}, "name": "John"}), "filter") else {
+            panic!("filter")
+        };
+        assert!(matches!(plan(&filter, &[by_name]), Plan::Index { .. }), "an _id range loses to an equality");
     }
 
     #[test]

@@ -2,8 +2,6 @@
 //! thread inside `BEGIN IMMEDIATE` transactions. Matching and sorting run
 //! on those threads too, never on the async reactor.
 
-use std::ops::ControlFlow;
-
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
 
 use super::{
@@ -41,8 +39,9 @@ fn indexes(conn: &Connection, collection: i64) -> Result<Vec<LoadedIndex>> {
     Ok(out)
 }
 
-/// Feeds `plan`'s candidates in insertion order.
-fn scan(conn: &Connection, collection: i64, plan: &Plan, sink: &mut RowSink<'_>) -> Result<()> {
+/// The candidate query of `plan` with its binds (the collection id first):
+/// the one SQL both [`scan`] and [`explain`] run, so EXPLAIN shows the real plan.
+fn candidates_sql(collection: i64, plan: &Plan) -> (String, Vec<rusqlite::types::Value>) {
     let mut binds: Vec<rusqlite::types::Value> = vec![collection.into()];
     let sql = match plan {
         Plan::FullScan => "SELECT seq, body, etag FROM documents WHERE collection_id = ?1 ORDER BY seq".to_owned(),
@@ -69,6 +68,12 @@ fn scan(conn: &Connection, collection: i64, plan: &Plan, sink: &mut RowSink<'_>)
             )
         }
     };
+    (sql, binds)
+}
+
+/// Feeds `plan`'s candidates in insertion order.
+fn scan(conn: &Connection, collection: i64, plan: &Plan, sink: &mut RowSink<'_>) -> Result<()> {
+    let (sql, binds) = candidates_sql(collection, plan);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(binds))?;
     while let Some(row) = rows.next()? {
@@ -157,7 +162,8 @@ pub(crate) async fn write(
         .await
 }
 
-/// Query plans SQLite chose for the candidate query of `filter` (tests).
+/// The plan chosen for `filter`, then SQLite's `EXPLAIN QUERY PLAN` lines
+/// for the very candidate query (SQL and binds) a `find` runs (tests).
 pub(crate) async fn explain(store: &SqliteStore, collection: String, filter: squall_query::Filter) -> Result<String> {
     store
         .pool()
@@ -165,17 +171,9 @@ pub(crate) async fn explain(store: &SqliteStore, collection: String, filter: squ
             let Some(coll) = collection_id(conn, &collection)? else { return Ok(String::new()) };
             let plan = plan(&filter, &indexes(conn, coll)?);
             let mut details = format!("{plan:?}\n");
-            let mut sink = |_: i64, _: &str, _: String| Ok(ControlFlow::Break(()));
-            scan(conn, coll, &plan, &mut sink)?;
-            let sql = match &plan {
-                Plan::FullScan => "SELECT seq FROM documents WHERE collection_id = ?1 ORDER BY seq".to_owned(),
-                Plan::Ids(_) => "SELECT seq FROM documents WHERE collection_id = ?1 AND id_key = ?2".to_owned(),
-                Plan::Index { .. } => "SELECT d.seq, d.body FROM documents d WHERE d.collection_id = ?1 AND d.seq IN \
-                        (SELECT e.doc_seq FROM index_entries e WHERE e.index_id = ?2 AND e.key = ?3) ORDER BY d.seq"
-                    .to_owned(),
-            };
+            let (sql, binds) = candidates_sql(coll, &plan);
             let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-            let rows = stmt.query_map(params![coll, 0, vec![0u8]], |row| row.get::<_, String>(3))?;
+            let rows = stmt.query_map(params_from_iter(binds), |row| row.get::<_, String>(3))?;
             for row in rows {
                 details.push_str(&row?);
                 details.push('\n');

@@ -236,7 +236,7 @@ pub(crate) fn execute(tx: &mut dyn Tx, collection: &str, op: WriteOp, limits: Do
             tx.lock_collection(coll, true)?;
             let indexes = tx.indexes(coll)?;
             if let Some(same_name) = indexes.iter().find(|i| i.name == name) {
-                if same_name.keys == keys && same_name.unique == unique {
+                if same_keys(&same_name.keys, &keys) && same_name.unique == unique {
                     return Ok(WriteOutcome::IndexCreated { created: false });
                 }
                 return Err(DocumentsError::IndexConflict(format!(
@@ -271,6 +271,19 @@ pub(crate) fn execute(tx: &mut dyn Tx, collection: &str, op: WriteOp, limits: Do
     }
 }
 
+/// Index keys are the same when they list the same fields in the same
+/// order with equal directions (`serde_json`'s map equality ignores order,
+/// but `{"a": 1, "b": 1}` and `{"b": 1, "a": 1}` are different indexes).
+fn same_keys(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter().zip(b).all(|((ka, va), (kb, vb))| ka == kb && squall_query::values_equal(va, vb))
+        }
+        _ => a == b,
+    }
+}
+
 fn precondition(exists: bool) -> DocumentsError {
     DocumentsError::PreconditionFailed(if exists {
         "If-Match does not match the document's current ETag: read it again and retry".into()
@@ -281,4 +294,18 @@ fn precondition(exists: bool) -> DocumentsError {
 
 fn missing_or_precondition(collection: &str, id: &Value, if_match: Option<&str>) -> DocumentsError {
     if if_match.is_some() { precondition(false) } else { not_found(collection, id) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_keys_differ_by_order_and_direction_not_by_number_type() {
+        assert!(same_keys(&serde_json::json!({"a": 1, "b": -1}), &serde_json::json!({"a": 1, "b": -1})));
+        assert!(same_keys(&serde_json::json!({"a": 1}), &serde_json::json!({"a": 1.0})));
+        assert!(!same_keys(&serde_json::json!({"a": 1, "b": -1}), &serde_json::json!({"b": -1, "a": 1})));
+        assert!(!same_keys(&serde_json::json!({"a": 1}), &serde_json::json!({"a": -1})));
+        assert!(!same_keys(&serde_json::json!({"a": 1}), &serde_json::json!({"a": 1, "b": 1})));
+    }
 }

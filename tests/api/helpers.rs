@@ -32,6 +32,8 @@ pub struct TestApp {
     pub server: Option<tokio::task::JoinHandle<Result<(), squall::AppError>>>,
     _dir: tempfile::TempDir,
     postgres_db: Option<String>,
+    /// The database URL the server was started with.
+    pub database_url: String,
 }
 
 /// The admin URL of the test PostgreSQL server.
@@ -153,6 +155,7 @@ pub async fn spawn_app_with(backend: Backend, test: &str, adjust: impl FnOnce(&m
     };
     let mut config = test_config(&url);
     adjust(&mut config);
+    let database_url = url.clone();
     let release = Arc::new(Notify::new());
     let app = App::builder(config)
         .routes(test_routes(Arc::clone(&release)))
@@ -169,7 +172,17 @@ pub async fn spawn_app_with(backend: Backend, test: &str, adjust: impl FnOnce(&m
         let _ = rx.await;
     }));
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-    Some(TestApp { addr, client, ctx, release, shutdown: Some(tx), server: Some(server), _dir: dir, postgres_db })
+    Some(TestApp {
+        addr,
+        client,
+        ctx,
+        release,
+        shutdown: Some(tx),
+        server: Some(server),
+        _dir: dir,
+        postgres_db,
+        database_url,
+    })
 }
 
 impl TestApp {

@@ -6,7 +6,9 @@
 mod auth;
 mod cli;
 mod documents;
+mod documents_concurrency;
 mod documents_errors;
+mod documents_indexes;
 mod documents_query;
 mod documents_rules;
 mod documents_support;
