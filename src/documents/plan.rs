@@ -158,7 +158,11 @@ mod tests {
         let Ok(by_name) = by_name else { panic!("index") };
         let filter = Filter::parse(&serde_json::json!({"_id": "x", "name": "John"}), "filter");
         let Ok(filter) = filter else { panic!("filter") };
-        assert!(matches!(plan(&filter, &[by_name.clone()]), Plan::Ids(_)), "{:?}", plan(&filter, &[by_name.clone()]));
+        assert!(
+            matches!(plan(&filter, std::slice::from_ref(&by_name)), Plan::Ids(_)),
+            "{:?}",
+            plan(&filter, std::slice::from_ref(&by_name))
+        );
         let Ok(filter) = Filter::parse(&serde_json::json!({"_id": {"$gt": "a"}, "name": "John"}), "filter") else {
             panic!("filter")
         };

@@ -152,7 +152,7 @@ both_backends!(sql_looking_names_and_values_are_stored_and_queried_as_plain_data
     send(&app, Method::PUT, &coll("sql", "indexes/by_field"), Some(&json!({"keys": {"data->>'x' 1": 1}}))).await;
     for (key, value) in doc.as_object().into_iter().flatten() {
         let found = find(&app, "sql", json!({"filter": {key: value}})).await;
-        assert_eq!(found, [doc.clone()], "equality on {key:?}");
+        assert_eq!(found, std::slice::from_ref(&doc), "equality on {key:?}");
         let found = find(&app, "sql", json!({"filter": {key: {"$regex": "^.*$"}}})).await;
         assert_eq!(found.len(), 1, "regex on {key:?}");
     }
