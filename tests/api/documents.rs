@@ -309,3 +309,18 @@ both_backends!(a_missing_collection_reads_as_empty, |app| {
     let collections = expect_json(app.get("/v1/collections").await, StatusCode::OK, "collections").await;
     assert_eq!(collections, json!({"collections": []}), "reads do not create collections");
 });
+
+both_backends!(an_upsert_seeds_the_new_document_from_the_filter_equalities_including_dotted_paths, |app| {
+    let body = json!({
+        "filter": {"a.b": 1, "c": {"$eq": "x"}, "d": {"$gt": 5}, "$and": [{"e": 2}]},
+        "update": {"$set": {"z": true}, "$setOnInsert": {"m": 0}},
+        "upsert": true
+    });
+    let response = send(&app, Method::POST, &coll("ups", "update_many"), Some(&body)).await;
+    let result = expect_json(response, StatusCode::OK, "upsert").await;
+    assert_eq!((result["matched"].clone(), result["modified"].clone()), (json!(0), json!(0)));
+    let id = result["upserted_id"].as_str().expect("a generated string _id").to_owned();
+    let stored = find(&app, "ups", json!({})).await;
+    assert_eq!(stored, [json!({"_id": id, "a": {"b": 1}, "c": "x", "e": 2, "m": 0, "z": true})]);
+    assert_eq!(keys(&stored[0]), ["_id", "a", "c", "e", "m", "z"], "seeded fields first, then updates by name");
+});
