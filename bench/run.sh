@@ -54,11 +54,13 @@ SERVER_CPU="${SERVER_CPU:-0}"
 WRK_CPU="${WRK_CPU:-1}"
 SQUALL_PORT="${SQUALL_PORT:-18080}"
 BASE_PORT="${BASE_PORT:-18090}"
+export PGOPTIONS="-c client_min_messages=warning"
 PG_ADMIN="postgres://postgres@127.0.0.1:5432/test"
 PG_SQUALL="postgres://postgres@127.0.0.1:5432/squall_bench"
 PG_BASE="postgres://postgres@127.0.0.1:5432/squall_bench_base"
 
 WORK="$BENCH/work"
+CHECK_N=$((DOCS / 3))   # the document both sides must answer identically
 RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$BENCH/results/$RUN_ID"
 mkdir -p "$WORK" "$OUT"
@@ -217,8 +219,8 @@ if [[ " $PAIRS " == *" healthz "* || " $PAIRS " == *" sqlite "* ]]; then
   if [[ " $PAIRS " == *" sqlite "* ]]; then
     start base-sqlite "http://127.0.0.1:$BASE_PORT/people/find_one?name=person-0" \
       env RUST_LOG=warn "$BASELINE" sqlite --listen "127.0.0.1:$BASE_PORT" --db "sqlite://$SQLITE_BASE"
-    check_same sqlite "http://127.0.0.1:$SQUALL_PORT/v1/collections/people/find_one?filter=%7B%22name%22%3A%22person-4242%22%7D" \
-      "http://127.0.0.1:$BASE_PORT/people/find_one?name=person-4242"
+    check_same sqlite "http://127.0.0.1:$SQUALL_PORT/v1/collections/people/find_one?filter=%7B%22name%22%3A%22person-$CHECK_N%22%7D" \
+      "http://127.0.0.1:$BASE_PORT/people/find_one?name=person-$CHECK_N"
     pair sqlite "http://127.0.0.1:$SQUALL_PORT/" squall "http://127.0.0.1:$BASE_PORT/" baseline
     stop "$STARTED_PID"
   fi
@@ -241,8 +243,8 @@ if [[ " $PAIRS " == *" postgres "* ]]; then
   fi
   start base-pg "http://127.0.0.1:$BASE_PORT/people/find_one?name=person-0" \
     env RUST_LOG=warn "$BASELINE" postgres --listen "127.0.0.1:$BASE_PORT" --db "$PG_BASE"
-  check_same postgres "http://127.0.0.1:$SQUALL_PORT/v1/collections/people/find_one?filter=%7B%22name%22%3A%22person-4242%22%7D" \
-    "http://127.0.0.1:$BASE_PORT/people/find_one?name=person-4242"
+  check_same postgres "http://127.0.0.1:$SQUALL_PORT/v1/collections/people/find_one?filter=%7B%22name%22%3A%22person-$CHECK_N%22%7D" \
+    "http://127.0.0.1:$BASE_PORT/people/find_one?name=person-$CHECK_N"
   pair postgres "http://127.0.0.1:$SQUALL_PORT/" squall "http://127.0.0.1:$BASE_PORT/" baseline
   stop "$STARTED_PID"
   stop "$SQ_PID"

@@ -93,17 +93,16 @@ async fn load(url: &str, file: &str) {
         })
         .collect();
     macro_rules! fill {
-        ($pool:expr, $ph:literal) => {{
+        ($pool:expr, $ph:literal, $id:literal) => {{
             let pool = $pool;
             sqlx::query("DROP TABLE IF EXISTS people").execute(&pool).await.expect("drop");
-            sqlx::query("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, body TEXT NOT NULL)")
+            sqlx::query(concat!("CREATE TABLE people (id ", $id, " PRIMARY KEY, name TEXT NOT NULL, body TEXT NOT NULL)"))
                 .execute(&pool)
                 .await
                 .expect("create");
             for chunk in rows.chunks(1000) {
                 let mut tx = pool.begin().await.expect("begin");
-                for (i, (name, body)) in chunk.iter().enumerate() {
-                    let _ = i;
+                for (name, body) in chunk {
                     sqlx::query(concat!("INSERT INTO people (name, body) VALUES (", $ph, ")"))
                         .bind(name)
                         .bind(*body)
@@ -119,9 +118,9 @@ async fn load(url: &str, file: &str) {
         }};
     }
     if url.starts_with("sqlite:") {
-        fill!(sqlite_pool(url).await, "?, ?");
+        fill!(sqlite_pool(url).await, "?, ?", "INTEGER");
     } else {
-        fill!(pg_pool(url).await, "$1, $2");
+        fill!(pg_pool(url).await, "$1, $2", "BIGINT GENERATED ALWAYS AS IDENTITY");
     }
 }
 
