@@ -59,3 +59,10 @@ if [[ -s "$OUT/perf.data" ]]; then
   perf report -i "$OUT/perf.data" --no-children --percent-limit 1.5 --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -60 >"$OUT/perf-top.txt" || true
   perf report -i "$OUT/perf.data" --children --percent-limit 3 --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -80 >"$OUT/perf-children.txt" || true
 fi
+if [[ -s "$OUT/perf.data" ]]; then
+  {
+    echo "# self time by group, whole process"; python3 "$BENCH/perf_groups.py" "$OUT/perf.data"
+    echo; echo "# self time by thread"
+    perf report -i "$OUT/perf.data" --no-children --sort comm --stdio -g none 2>/dev/null | grep '%'
+  } >"$OUT/perf-groups.txt" 2>/dev/null || true
+fi
