@@ -9,6 +9,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::{
     config::Config,
+    documents::MetaCache,
     http::{access::Access, auth::Authenticator, rate_limit::Limiter},
     shutdown::Lifecycle,
     store::Store,
@@ -29,6 +30,7 @@ struct Inner {
     auth: Authenticator,
     limiter: Option<Limiter>,
     route_access: Vec<(Method, String, Access)>,
+    doc_meta: Arc<MetaCache>,
 }
 
 impl AppContext {
@@ -41,7 +43,8 @@ impl AppContext {
         let auth = Authenticator::new(&config);
         let limiter = Limiter::new(config.rate_limit.as_ref());
         let lifecycle = Arc::new(Lifecycle::default());
-        Self { inner: Arc::new(Inner { config, store, lifecycle, metrics, auth, limiter, route_access }) }
+        let doc_meta = Arc::default();
+        Self { inner: Arc::new(Inner { config, store, lifecycle, metrics, auth, limiter, route_access, doc_meta }) }
     }
 
     /// The configuration the server runs with.
@@ -70,6 +73,10 @@ impl AppContext {
 
     pub(crate) fn limiter(&self) -> Option<&Limiter> {
         self.inner.limiter.as_ref()
+    }
+
+    pub(crate) fn doc_meta(&self) -> &Arc<MetaCache> {
+        &self.inner.doc_meta
     }
 
     pub(crate) fn route_access(&self) -> &[(Method, String, Access)] {

@@ -9,6 +9,7 @@
 
 mod error;
 mod exec;
+mod meta;
 mod model;
 mod plan;
 mod postgres;
@@ -23,6 +24,7 @@ use squall_query::{Filter, IndexSpec, Update};
 
 pub use error::{DocumentsError, Result};
 pub use exec::FindQuery;
+pub use meta::MetaCache;
 pub use model::{
     CollectionName, DocLimits, StoredDocument, check_index_name, check_query_depth, expect_object, parse_body,
 };
@@ -62,6 +64,7 @@ pub struct Collection {
     store: Store,
     name: CollectionName,
     limits: DocLimits,
+    meta: Arc<MetaCache>,
 }
 
 impl AppContext {
@@ -74,6 +77,7 @@ impl AppContext {
         Ok(Collection {
             store: self.store().clone(),
             name: CollectionName::parse(name)?,
+            meta: Arc::clone(self.doc_meta()),
             limits: DocLimits { max_bytes: limits.max_document_bytes, max_depth: limits.max_document_depth as usize },
         })
     }
@@ -222,8 +226,8 @@ impl Collection {
     pub async fn find(&self, query: FindQuery) -> Result<Vec<StoredDocument>> {
         let name = self.name.as_str().to_owned();
         match self.store.backend_ref() {
-            BackendRef::Sqlite(s) => sqlite::find(s, name, query).await,
-            BackendRef::Postgres(p) => postgres::find(p, name, query).await,
+            BackendRef::Sqlite(s) => sqlite::find(s, &self.meta, name, query).await,
+            BackendRef::Postgres(p) => postgres::find(p, &self.meta, name, query).await,
         }
     }
 
@@ -244,8 +248,8 @@ impl Collection {
         let query = FindQuery::all(parse_filter(filter, self.limits)?);
         let name = self.name.as_str().to_owned();
         match self.store.backend_ref() {
-            BackendRef::Sqlite(s) => sqlite::count(s, name, query).await,
-            BackendRef::Postgres(p) => postgres::count(p, name, query).await,
+            BackendRef::Sqlite(s) => sqlite::count(s, &self.meta, name, query).await,
+            BackendRef::Postgres(p) => postgres::count(p, &self.meta, name, query).await,
         }
     }
 

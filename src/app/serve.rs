@@ -73,6 +73,8 @@ pub(super) async fn run(
     let tracker = TaskTracker::new();
     let graceful = GracefulShutdown::new();
     let abort = CancellationToken::new();
+    let stopped = CancellationToken::new();
+    tracker.spawn(maintain(ctx.clone(), stopped.clone()));
 
     // Resolves, with the drain deadline, once shutdown was asked for and
     // nothing is in flight (or the grace period ran out).
@@ -134,6 +136,7 @@ pub(super) async fn run(
         });
     };
     drop(listener);
+    stopped.cancel();
 
     // Idle keep-alive connections close at once; busy ones finish their
     // request, within what is left of the grace period.
@@ -147,4 +150,26 @@ pub(super) async fn run(
     ctx.store().close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often histograms are drained and idle rate-limit buckets forgotten.
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(5);
+
+/// Periodic upkeep: the Prometheus recorder buffers histogram samples until
+/// they are drained (without this its memory grows with every request), and
+/// governor keeps a bucket per client until told to forget full ones.
+async fn maintain(ctx: AppContext, stopped: CancellationToken) {
+    let mut tick = tokio::time::interval(MAINTENANCE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = stopped.cancelled() => return,
+            _ = tick.tick() => {
+                ctx.metrics().run_upkeep();
+                if let Some(limiter) = ctx.limiter() {
+                    limiter.forget_idle();
+                }
+            }
+        }
+    }
 }

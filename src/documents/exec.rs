@@ -50,6 +50,11 @@ impl<'q> Collector<'q> {
         Self { query, keep, found: Vec::new(), count_only: false, counted: 0 }
     }
 
+    /// An empty collector for the same query and mode (a retried read).
+    pub(crate) fn fresh(&self) -> Self {
+        Self { query: self.query, keep: self.keep, found: Vec::new(), count_only: self.count_only, counted: 0 }
+    }
+
     /// Counts matches without keeping them.
     pub(crate) fn counting(query: &'q FindQuery) -> Self {
         Self { count_only: true, ..Self::new(query) }

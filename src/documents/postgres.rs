@@ -6,7 +6,7 @@
 //! rule. Concurrent writers are serialised per document by `FOR UPDATE`,
 //! and against index builds by a lock on the collection's row.
 
-use std::ops::ControlFlow;
+use std::{ops::ControlFlow, sync::Arc};
 
 use futures::TryStreamExt;
 use sqlx::{Postgres, Row, postgres::PgArguments, query::Query};
@@ -15,6 +15,7 @@ use tokio::runtime::Handle;
 use super::{
     error::{DocumentsError, Result},
     exec::{Collector, FindQuery},
+    meta::{CollectionMeta, MetaCache},
     model::{DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, load_doc, load_index},
     plan::{Plan, plan, range_sql},
     sqlite::{duplicate_id, duplicate_in},
@@ -106,73 +107,202 @@ async fn indexes<'e>(executor: impl sqlx::PgExecutor<'e>, collection: i64) -> Re
         .collect()
 }
 
-/// Feeds candidates to `collector`: the first rows inline, the rest in
-/// batches on a blocking thread (parsing and matching is CPU work).
-async fn run_query(
-    store: &PostgresStore,
-    collection: &str,
-    query: FindQuery,
-    counting: bool,
-) -> Result<(Vec<StoredDocument>, u64)> {
-    let pool = store.pool();
-    let Some(coll) = collection_id(pool, collection).await? else { return Ok((Vec::new(), 0)) };
-    let plan = plan(&query.filter, &indexes(pool, coll).await?);
-    let (sql, binds, index) = candidates_sql(&plan, false);
-    let mut rows = bind_all(&sql, coll, index, binds).fetch(pool);
+/// A read's SQL: the candidates of `plan` in the collection named `$1`,
+/// each row carrying the collection's id and index version so a stale
+/// cached plan is noticed in the same statement (one round trip).
+fn read_sql(plan: &Plan) -> (String, Vec<Vec<u8>>, Option<i64>) {
+    match plan {
+        Plan::FullScan => (
+            "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
+             JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq"
+                .to_owned(),
+            Vec::new(),
+            None,
+        ),
+        Plan::Ids(ranges) => {
+            let mut n = 1;
+            let (cond, binds) = range_sql("d.id_key", ranges, &mut || {
+                n += 1;
+                format!("${n}")
+            });
+            (
+                format!(
+                    "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
+                     JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 AND {cond} ORDER BY d.seq"
+                ),
+                binds,
+                None,
+            )
+        }
+        Plan::Index { id, ranges, .. } => {
+            let mut n = 2;
+            let (cond, binds) = range_sql("e.key", ranges, &mut || {
+                n += 1;
+                format!("${n}")
+            });
+            // LEFT JOIN LATERAL: the collection row comes back even when no
+            // document matches, so its version is always checked.
+            (
+                format!(
+                    "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c LEFT JOIN LATERAL \
+                     (SELECT d.seq, d.body, d.etag FROM documents d WHERE d.collection_id = c.id AND d.seq IN \
+                     (SELECT e.doc_seq FROM index_entries e WHERE e.index_id = $2 AND {cond})) d ON true \
+                     WHERE c.name = $1 ORDER BY d.seq"
+                ),
+                binds,
+                Some(*id),
+            )
+        }
+    }
+}
+
+fn bind_read<'q>(
+    sql: &'q str,
+    name: &'q str,
+    index: Option<i64>,
+    binds: Vec<Vec<u8>>,
+) -> Query<'q, Postgres, PgArguments> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(name);
+    if let Some(index) = index {
+        query = query.bind(index);
+    }
+    for key in binds {
+        query = query.bind(key);
+    }
+    query
+}
+
+/// Loads a collection's planning metadata (on a cache miss).
+async fn load_meta(pool: &sqlx::PgPool, name: &str) -> Result<Option<Arc<CollectionMeta>>> {
+    let head: Option<(i64, i64)> =
+        sqlx::query_as("SELECT id, version FROM collections WHERE name = $1").bind(name).fetch_optional(pool).await?;
+    let Some((id, version)) = head else { return Ok(None) };
+    Ok(Some(Arc::new(CollectionMeta { id, version, indexes: indexes(pool, id).await? })))
+}
+
+/// How a read ended.
+enum Read {
+    Done,
+    /// The cached index list was stale for a plan that depends on it.
+    Stale,
+}
+
+/// Feeds one attempt's candidates to `collector`: the first rows inline,
+/// the rest parsed in batches on a blocking thread (CPU work).
+async fn read_once(
+    pool: &sqlx::PgPool,
+    cache: &MetaCache,
+    name: &str,
+    meta: &CollectionMeta,
+    plan: &Plan,
+    collector: &mut Collector<'_>,
+) -> Result<Read> {
+    let uses_index = matches!(plan, Plan::Index { .. });
+    let (sql, binds, index) = read_sql(plan);
+    let mut rows = bind_read(&sql, name, index, binds).fetch(pool);
+    let mut seen_head = false;
+    let mut inline = 0usize;
     let mut batch: Vec<(i64, String, String)> = Vec::new();
     let mut done = false;
-    let mut collector_state: Option<Collector<'_>> =
-        Some(if counting { Collector::counting(&query) } else { Collector::new(&query) });
-    let mut inline = 0usize;
     while !done {
-        let row = rows.try_next().await?;
-        let Some(row) = row else { break };
-        let seq: i64 = row.try_get(0)?;
-        let body: String = row.try_get(1)?;
-        let etag: String = row.try_get(2)?;
+        let Some(row) = rows.try_next().await? else { break };
+        if !seen_head {
+            seen_head = true;
+            let (id, version): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+            if (id, version) != (meta.id, meta.version) {
+                cache.forget(name);
+                if uses_index {
+                    return Ok(Read::Stale);
+                }
+            }
+        }
+        let Some(seq) = row.try_get::<Option<i64>, _>(2)? else { continue };
+        let body: String = row.try_get(3)?;
+        let etag: String = row.try_get(4)?;
         if inline < INLINE_ROWS {
             inline += 1;
-            if let Some(collector) = collector_state.as_mut() {
-                done = collector.push(seq, &body, etag)?.is_break();
-            }
+            done = collector.push(seq, &body, etag)?.is_break();
             continue;
         }
         batch.push((seq, body, etag));
         if batch.len() >= INLINE_ROWS {
-            let docs = std::mem::take(&mut batch);
-            let parsed = tokio::task::spawn_blocking(move || {
-                docs.into_iter().map(|(s, b, e)| load_doc(s, &b, e)).collect::<Vec<_>>()
-            })
+            done = push_batch(collector, std::mem::take(&mut batch)).await?;
+        }
+    }
+    if !seen_head && uses_index {
+        cache.forget(name); // the collection is gone
+    }
+    if !done {
+        push_batch(collector, batch).await?;
+    }
+    Ok(Read::Done)
+}
+
+/// Parses a batch on a blocking thread, then offers it; `true` when done.
+async fn push_batch(collector: &mut Collector<'_>, batch: Vec<(i64, String, String)>) -> Result<bool> {
+    if batch.is_empty() {
+        return Ok(false);
+    }
+    let parsed =
+        tokio::task::spawn_blocking(move || batch.into_iter().map(|(s, b, e)| load_doc(s, &b, e)).collect::<Vec<_>>())
             .await
             .map_err(|e| DocumentsError::Store(crate::store::StoreError::Io(std::io::Error::other(e))))?;
-            if let Some(collector) = collector_state.as_mut() {
-                for doc in parsed {
-                    if collector.push_doc(doc?).is_break() {
-                        done = true;
-                        break;
-                    }
+    for doc in parsed {
+        if collector.push_doc(doc?).is_break() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Runs `query`, re-planning if another instance changed the indexes.
+async fn run_query(
+    store: &PostgresStore,
+    cache: &MetaCache,
+    name: &str,
+    query: &FindQuery,
+    collector: &mut Collector<'_>,
+) -> Result<()> {
+    let pool = store.pool();
+    for _ in 0..3 {
+        let meta = match cache.any(name) {
+            Some(meta) => meta,
+            None => match load_meta(pool, name).await? {
+                Some(meta) => {
+                    cache.put(name, Arc::clone(&meta));
+                    meta
                 }
-            }
+                None => return Ok(()),
+            },
+        };
+        let plan = plan(&query.filter, &meta.indexes);
+        match read_once(pool, cache, name, &meta, &plan, collector).await? {
+            Read::Done => return Ok(()),
+            Read::Stale => *collector = collector.fresh(),
         }
     }
-    drop(rows);
-    let mut collector = collector_state.take().ok_or_else(|| DocumentsError::query("query", "internal state lost"))?;
-    if !done {
-        for (seq, body, etag) in batch {
-            if collector.push(seq, &body, etag)?.is_break() {
-                break;
-            }
-        }
-    }
-    let count = collector.count();
-    Ok((if counting { Vec::new() } else { collector.finish() }, count))
+    Err(DocumentsError::Store(crate::store::StoreError::Unsupported(format!(
+        "the indexes of {name} kept changing during the query; retry"
+    ))))
 }
 
-pub(crate) async fn find(store: &PostgresStore, collection: String, query: FindQuery) -> Result<Vec<StoredDocument>> {
-    Ok(run_query(store, &collection, query, false).await?.0)
+pub(crate) async fn find(
+    store: &PostgresStore,
+    cache: &Arc<MetaCache>,
+    collection: String,
+    query: FindQuery,
+) -> Result<Vec<StoredDocument>> {
+    let mut collector = Collector::new(&query);
+    run_query(store, cache, &collection, &query, &mut collector).await?;
+    Ok(collector.finish())
 }
 
-pub(crate) async fn count(store: &PostgresStore, collection: String, query: FindQuery) -> Result<u64> {
+pub(crate) async fn count(
+    store: &PostgresStore,
+    cache: &Arc<MetaCache>,
+    collection: String,
+    query: FindQuery,
+) -> Result<u64> {
     if query.filter.is_empty() {
         let n: Option<i64> = sqlx::query_scalar(
             "SELECT count(*) FROM documents d JOIN collections c ON c.id = d.collection_id WHERE c.name = $1",
@@ -182,7 +312,9 @@ pub(crate) async fn count(store: &PostgresStore, collection: String, query: Find
         .await?;
         return Ok(n.unwrap_or(0).max(0) as u64);
     }
-    Ok(run_query(store, &collection, query, true).await?.1)
+    let mut collector = Collector::counting(&query);
+    run_query(store, cache, &collection, &query, &mut collector).await?;
+    Ok(collector.count())
 }
 
 pub(crate) async fn collections(store: &PostgresStore) -> Result<Vec<(String, u64)>> {
@@ -205,9 +337,9 @@ pub(crate) async fn explain(store: &PostgresStore, collection: String, filter: s
     let pool = store.pool();
     let Some(coll) = collection_id(pool, &collection).await? else { return Ok(String::new()) };
     let plan = plan(&filter, &indexes(pool, coll).await?);
-    let (sql, binds, index) = candidates_sql(&plan, false);
+    let (sql, binds, index) = read_sql(&plan);
     let explain = format!("EXPLAIN {sql}");
-    let rows = bind_all(&explain, coll, index, binds).fetch_all(pool).await?;
+    let rows = bind_read(&explain, &collection, index, binds).fetch_all(pool).await?;
     let mut out = format!("{plan:?}\n");
     for row in rows {
         out.push_str(row.try_get::<&str, _>(0)?);
@@ -395,6 +527,16 @@ impl Tx for PgTx {
     fn drop_index(&mut self, index: i64) -> Result<()> {
         self.run(async |c| {
             sqlx::query("DELETE FROM indexes WHERE id = $1").bind(index).execute(c).await?;
+            Ok(())
+        })
+    }
+
+    fn bump_version(&mut self, collection: i64) -> Result<()> {
+        self.run(async |c| {
+            sqlx::query("UPDATE collections SET version = version + 1 WHERE id = $1")
+                .bind(collection)
+                .execute(c)
+                .await?;
             Ok(())
         })
     }

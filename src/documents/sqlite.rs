@@ -2,11 +2,14 @@
 //! thread inside `BEGIN IMMEDIATE` transactions. Matching and sorting run
 //! on those threads too, never on the async reactor.
 
+use std::sync::Arc;
+
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
 
 use super::{
     error::{DocumentsError, Result},
     exec::{Collector, FindQuery},
+    meta::{CollectionMeta, MetaCache},
     model::{DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, load_index},
     plan::{Plan, plan, range_sql},
     tx::{RowSink, Tx},
@@ -85,35 +88,85 @@ fn scan(conn: &Connection, collection: i64, plan: &Plan, sink: &mut RowSink<'_>)
     Ok(())
 }
 
+/// The collection's `(id, version)`, if it exists.
+fn head(conn: &Connection, name: &str) -> Result<Option<(i64, i64)>> {
+    Ok(conn
+        .prepare_cached("SELECT id, version FROM collections WHERE name = ?1")?
+        .query_row([name], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?)
+}
+
+/// The planning metadata of `name` as of this snapshot, from the cache
+/// when its version is current.
+fn meta_for(conn: &Connection, cache: &MetaCache, name: &str) -> Result<Option<Arc<CollectionMeta>>> {
+    let Some((id, version)) = head(conn, name)? else {
+        cache.forget(name);
+        return Ok(None);
+    };
+    if let Some(meta) = cache.get(name, id, version) {
+        return Ok(Some(meta));
+    }
+    let meta = Arc::new(CollectionMeta { id, version, indexes: indexes(conn, id)? });
+    cache.put(name, Arc::clone(&meta));
+    Ok(Some(meta))
+}
+
+/// Runs `query` in one read transaction (one snapshot: the metadata and
+/// the candidates agree even if an index is dropped meanwhile).
+fn run(
+    conn: &Connection,
+    cache: &MetaCache,
+    name: &str,
+    collector: &mut Collector<'_>,
+    query: &FindQuery,
+) -> Result<bool> {
+    let tx = conn.unchecked_transaction()?;
+    let Some(meta) = meta_for(&tx, cache, name)? else { return Ok(false) };
+    let plan = plan(&query.filter, &meta.indexes);
+    scan(&tx, meta.id, &plan, &mut |seq, body, etag| collector.push(seq, body, etag))?;
+    drop(tx); // read-only: nothing to commit
+    Ok(true)
+}
+
 /// `find` on a reader thread.
-pub(crate) async fn find(store: &SqliteStore, collection: String, query: FindQuery) -> Result<Vec<StoredDocument>> {
+pub(crate) async fn find(
+    store: &SqliteStore,
+    cache: &Arc<MetaCache>,
+    collection: String,
+    query: FindQuery,
+) -> Result<Vec<StoredDocument>> {
+    let cache = Arc::clone(cache);
     store
         .pool()
         .read(move |conn| {
-            let Some(coll) = collection_id(conn, &collection)? else { return Ok(Vec::new()) };
-            let plan = plan(&query.filter, &indexes(conn, coll)?);
             let mut collector = Collector::new(&query);
-            scan(conn, coll, &plan, &mut |seq, body, etag| collector.push(seq, body, etag))?;
+            run(conn, &cache, &collection, &mut collector, &query)?;
             Ok(collector.finish())
         })
         .await
 }
 
 /// `count` on a reader thread.
-pub(crate) async fn count(store: &SqliteStore, collection: String, query: FindQuery) -> Result<u64> {
+pub(crate) async fn count(
+    store: &SqliteStore,
+    cache: &Arc<MetaCache>,
+    collection: String,
+    query: FindQuery,
+) -> Result<u64> {
+    let cache = Arc::clone(cache);
     store
         .pool()
         .read(move |conn| {
-            let Some(coll) = collection_id(conn, &collection)? else { return Ok(0) };
             if query.filter.is_empty() {
                 let n: i64 = conn
-                    .prepare_cached("SELECT count(*) FROM documents WHERE collection_id = ?1")?
-                    .query_row([coll], |row| row.get(0))?;
+                    .prepare_cached(
+                        "SELECT count(*) FROM documents WHERE collection_id = (SELECT id FROM collections WHERE name = ?1)",
+                    )?
+                    .query_row([&collection], |row| row.get(0))?;
                 return Ok(n.max(0) as u64);
             }
-            let plan = plan(&query.filter, &indexes(conn, coll)?);
             let mut collector = Collector::counting(&query);
-            scan(conn, coll, &plan, &mut |seq, body, etag| collector.push(seq, body, etag))?;
+            run(conn, &cache, &collection, &mut collector, &query)?;
             Ok(collector.count())
         })
         .await
@@ -287,6 +340,11 @@ impl Tx for SqliteTx<'_> {
     fn drop_index(&mut self, index: i64) -> Result<()> {
         self.0.execute("DELETE FROM index_entries WHERE index_id = ?1", [index])?;
         self.0.execute("DELETE FROM indexes WHERE id = ?1", [index])?;
+        Ok(())
+    }
+
+    fn bump_version(&mut self, collection: i64) -> Result<()> {
+        self.0.execute("UPDATE collections SET version = version + 1 WHERE id = ?1", [collection])?;
         Ok(())
     }
 }

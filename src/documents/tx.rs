@@ -45,4 +45,6 @@ pub(crate) trait Tx {
     fn insert_index(&mut self, collection: i64, name: &str, keys: &str, unique: bool) -> Result<i64>;
     /// Drops an index and its entries.
     fn drop_index(&mut self, index: i64) -> Result<()>;
+    /// Marks the collection's index list as changed (readers' caches see it).
+    fn bump_version(&mut self, collection: i64) -> Result<()>;
 }

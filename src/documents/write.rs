@@ -246,6 +246,7 @@ pub(crate) fn execute(tx: &mut dyn Tx, collection: &str, op: WriteOp, limits: Do
             }
             let keys_text = keys.to_string();
             let id = tx.insert_index(coll, &name, &keys_text, unique)?;
+            tx.bump_version(coll)?;
             let index = load_index(id, name, &keys_text, unique)?;
             let everything =
                 Filter::parse(&Value::Object(Default::default()), "filter").map_err(DocumentsError::InvalidQuery)?;
@@ -266,6 +267,7 @@ pub(crate) fn execute(tx: &mut dyn Tx, collection: &str, op: WriteOp, limits: Do
             tx.lock_collection(coll, true)?;
             let index = tx.indexes(coll)?.into_iter().find(|i| i.name == name).ok_or_else(not_found)?;
             tx.drop_index(index.id)?;
+            tx.bump_version(coll)?;
             Ok(WriteOutcome::IndexDropped)
         }
     }

@@ -23,12 +23,18 @@ macro_rules! migration {
 }
 
 /// SQLite's migrations, in order.
-pub(crate) const SQLITE: &[Migration] =
-    &[migration!("sqlite", 1, "0001_meta"), migration!("sqlite", 2, "0002_documents")];
+pub(crate) const SQLITE: &[Migration] = &[
+    migration!("sqlite", 1, "0001_meta"),
+    migration!("sqlite", 2, "0002_documents"),
+    migration!("sqlite", 3, "0003_collection_version"),
+];
 
 /// PostgreSQL's migrations, in order.
-pub(crate) const POSTGRES: &[Migration] =
-    &[migration!("postgres", 1, "0001_meta"), migration!("postgres", 2, "0002_documents")];
+pub(crate) const POSTGRES: &[Migration] = &[
+    migration!("postgres", 1, "0001_meta"),
+    migration!("postgres", 2, "0002_documents"),
+    migration!("postgres", 3, "0003_collection_version"),
+];
 
 /// The table both dialects record applied versions in.
 pub(crate) const TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS squall_migrations (

@@ -65,3 +65,43 @@ async fn a_closed_store_refuses_calls_instead_of_hanging() {
     let closed = tokio::time::timeout(Duration::from_secs(5), app.ctx.store().ping()).await.expect("no hang");
     assert!(matches!(closed, Err(StoreError::Closed)), "{closed:?}");
 }
+
+#[tokio::test]
+async fn an_instance_notices_index_changes_made_by_another_on_the_same_postgres() {
+    use serde_json::json;
+    install_crypto();
+    let Some((name, url)) = create_postgres_db("store::index_changes").await else { return };
+    let a = App::build(test_config(&url)).await.expect("instance a");
+    let b = App::build(test_config(&url)).await.expect("instance b");
+    let (ca, cb) = (a.context().documents("people").expect("name"), b.context().documents("people").expect("name"));
+    let docs: Vec<_> = (0..50).map(|i| json!({"_id": i, "name": format!("n{}", i % 5)})).collect();
+    ca.insert_many(docs).await.expect("insert");
+    let ids = |docs: Vec<squall::documents::StoredDocument>| {
+        docs.into_iter().filter_map(|d| d.id().cloned()).collect::<Vec<_>>()
+    };
+    let query = || {
+        squall::documents::FindQuery::all(
+            squall::query::Filter::parse(&json!({"name": "n3"}), "filter").expect("filter"),
+        )
+    };
+    let expected = ids(cb.find(query()).await.expect("b, no index")); // b caches "no index"
+    assert_eq!(expected.len(), 10);
+
+    ca.create_index("by_name", &json!({"name": 1}), false).await.expect("a creates an index");
+    assert_eq!(ids(cb.find(query()).await.expect("b after create")), expected);
+    assert_eq!(ids(cb.find(query()).await.expect("b caches a plan on by_name")), expected);
+    assert!(
+        cb.explain(&json!({"name": "n3"})).await.expect("explain").contains("by_name"),
+        "b plans with the new index"
+    );
+
+    ca.drop_index("by_name").await.expect("a drops it");
+    assert_eq!(ids(cb.find(query()).await.expect("b after drop")), expected, "b must not use the dropped index");
+    ca.create_index("by_name", &json!({"name": -1}), false).await.expect("a re-creates it");
+    assert_eq!(ids(cb.find(query()).await.expect("b after re-create")), expected);
+    assert_eq!(ids(cb.find(query()).await.expect("b caches the new index")), expected);
+    ca.drop_collection().await.expect("drop");
+    assert!(ids(cb.find(query()).await.expect("b after drop collection")).is_empty());
+    drop((a, b));
+    drop_postgres_db(name);
+}
