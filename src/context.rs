@@ -13,6 +13,7 @@ use crate::{
     http::{access::Access, auth::Authenticator, rate_limit::Limiter},
     shutdown::Lifecycle,
     store::Store,
+    telemetry::RequestMetrics,
 };
 
 /// The shared state of one running squall.
@@ -31,6 +32,7 @@ struct Inner {
     limiter: Option<Limiter>,
     route_access: Vec<(Method, String, Access)>,
     doc_meta: Arc<MetaCache>,
+    request_metrics: RequestMetrics,
 }
 
 impl AppContext {
@@ -44,7 +46,20 @@ impl AppContext {
         let limiter = Limiter::new(config.rate_limit.as_ref());
         let lifecycle = Arc::new(Lifecycle::default());
         let doc_meta = Arc::default();
-        Self { inner: Arc::new(Inner { config, store, lifecycle, metrics, auth, limiter, route_access, doc_meta }) }
+        let request_metrics = RequestMetrics::default();
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                lifecycle,
+                metrics,
+                auth,
+                limiter,
+                route_access,
+                doc_meta,
+                request_metrics,
+            }),
+        }
     }
 
     /// The configuration the server runs with.
@@ -73,6 +88,10 @@ impl AppContext {
 
     pub(crate) fn limiter(&self) -> Option<&Limiter> {
         self.inner.limiter.as_ref()
+    }
+
+    pub(crate) fn request_metrics(&self) -> &RequestMetrics {
+        &self.inner.request_metrics
     }
 
     pub(crate) fn doc_meta(&self) -> &Arc<MetaCache> {

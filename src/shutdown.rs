@@ -36,11 +36,24 @@ pub async fn signal() {
 }
 
 /// Whether the server is shutting down, and how many requests are in flight.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Lifecycle {
     shutting_down: AtomicBool,
     in_flight: AtomicUsize,
     idle: Notify,
+    /// Registered once: looking the gauge up per request is not free.
+    gauge: metrics::Gauge,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Self {
+            shutting_down: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            idle: Notify::new(),
+            gauge: metrics::gauge!(names::HTTP_IN_FLIGHT),
+        }
+    }
 }
 
 impl Lifecycle {
@@ -62,7 +75,7 @@ impl Lifecycle {
     /// Counts a request until the guard (kept until its response body ends) drops.
     pub fn track(self: &Arc<Self>) -> InFlightGuard {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        metrics::gauge!(names::HTTP_IN_FLIGHT).set(now as f64);
+        self.gauge.set(now as f64);
         InFlightGuard(Arc::clone(self))
     }
 
@@ -87,7 +100,7 @@ pub struct InFlightGuard(Arc<Lifecycle>);
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
         let now = self.0.in_flight.fetch_sub(1, Ordering::SeqCst).saturating_sub(1);
-        metrics::gauge!(names::HTTP_IN_FLIGHT).set(now as f64);
+        self.0.gauge.set(now as f64);
         if now == 0 {
             self.0.idle.notify_waiters();
         }

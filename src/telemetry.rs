@@ -1,7 +1,13 @@
 //! Logs and metrics: the tracing subscriber, the Prometheus recorder, and
 //! every metric name in one place.
 
-use std::sync::OnceLock;
+use std::{
+    collections::HashMap,
+    sync::{OnceLock, RwLock},
+};
+
+use axum::http::Method;
+use metrics::{Counter, Histogram};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
@@ -77,4 +83,51 @@ pub fn metrics_handle() -> PrometheusHandle {
             handle
         })
         .clone()
+}
+
+/// Per-request counters and latency histograms, with their handles cached
+/// by route template, then (method, status): building a metric key and
+/// looking it up in the recorder on every request costs more than
+/// answering `/healthz`.
+#[derive(Debug, Default)]
+pub struct RequestMetrics {
+    handles: RwLock<HashMap<String, Vec<(&'static str, u16, Counter, Histogram)>>>,
+}
+
+/// A method's label; extension methods share one so labels stay bounded.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+impl RequestMetrics {
+    /// Counts one answered request and records its latency.
+    pub fn record(&self, method: &Method, route: &str, status: u16, seconds: f64) {
+        let method = method_label(method);
+        let cached = self.handles.read().ok().and_then(|map| {
+            map.get(route)?
+                .iter()
+                .find(|(m, s, _, _)| *m == method && *s == status)
+                .map(|(_, _, c, h)| (c.clone(), h.clone()))
+        });
+        let (counter, histogram) = cached.unwrap_or_else(|| {
+            let labels = [("method", method.to_owned()), ("route", route.to_owned()), ("status", status.to_string())];
+            let counter = metrics::counter!(names::HTTP_REQUESTS, &labels);
+            let histogram = metrics::histogram!(names::HTTP_DURATION, &labels);
+            if let Ok(mut map) = self.handles.write() {
+                map.entry(route.to_owned()).or_default().push((method, status, counter.clone(), histogram.clone()));
+            }
+            (counter, histogram)
+        });
+        counter.increment(1);
+        histogram.record(seconds);
+    }
 }

@@ -21,7 +21,7 @@ use futures::FutureExt;
 use tracing::Instrument;
 
 use super::{error::ApiError, problem::ProblemKind};
-use crate::{context::AppContext, shutdown::InFlightGuard, telemetry::names};
+use crate::{context::AppContext, shutdown::InFlightGuard};
 
 /// The request id header.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -37,7 +37,18 @@ fn request_id_of(request: &Request) -> String {
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|id| (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned)
+        .map_or_else(new_request_id, str::to_owned)
+}
+
+/// A UUIDv7 from the thread's userspace RNG: `Uuid::now_v7` asks the OS
+/// for randomness on every call (a `getrandom` syscall per request).
+fn new_request_id() -> String {
+    use rand::Rng;
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let random: [u8; 10] = rand::rng().random();
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid().to_string()
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
@@ -98,9 +109,7 @@ pub async fn edge(State(ctx): State<AppContext>, mut request: Request, next: Nex
     }
     let status = response.status().as_u16();
     let latency = started.elapsed();
-    let labels = [("method", method.to_string()), ("route", route), ("status", status.to_string())];
-    metrics::counter!(names::HTTP_REQUESTS, &labels).increment(1);
-    metrics::histogram!(names::HTTP_DURATION, &labels).record(latency.as_secs_f64());
+    ctx.request_metrics().record(&method, &route, status, latency.as_secs_f64());
     span.record("status", status);
     span.record("latency_ms", latency.as_secs_f64() * 1000.0);
     tracing::info!(parent: &span, "request completed");
