@@ -91,8 +91,11 @@ pub fn metrics_handle() -> PrometheusHandle {
 /// answering `/healthz`.
 #[derive(Debug, Default)]
 pub struct RequestMetrics {
-    handles: RwLock<HashMap<String, Vec<(&'static str, u16, Counter, Histogram)>>>,
+    handles: RwLock<HashMap<String, Vec<RouteHandles>>>,
 }
+
+/// The handles of one (method, status) under a route.
+type RouteHandles = (&'static str, u16, Counter, Histogram);
 
 /// A method's label; extension methods share one so labels stay bounded.
 fn method_label(method: &Method) -> &'static str {
