@@ -32,9 +32,11 @@ for _ in $(seq 100); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 
 taskset -c 1 wrk -t1 -c64 -d3s -s "$BENCH/random_name.lua" "http://127.0.0.1:$PORT$path" -- $mode >/dev/null
 ticks() { # total utime+stime (clock ticks) of the pids given
   local t=0; for p in "$@"; do [[ -r /proc/$p/stat ]] && t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat))); done; echo $t; }
-pgpids() { pgrep -d' ' -x postgres || pgrep -d' ' postgres; }
-xacts() { psql -X -tAc "select sum(xact_commit + xact_rollback) from pg_stat_database" postgres://postgres@127.0.0.1:5432/test; }
-s0=$(ticks $PID); p0=$(ticks $(pgpids)); x0=$(xacts)
+DB=test; [[ "$T" == squall-pg ]] && DB=squall_bench; [[ "$T" == base-pg ]] && DB=squall_bench_base
+# only the backends connected to this side's database (other people's tests use the same server)
+pgpids() { psql -X -tAc "select pid from pg_stat_activity where datname = '$DB'" postgres://postgres@127.0.0.1:5432/test | xargs; }
+xacts() { psql -X -tAc "select xact_commit + xact_rollback from pg_stat_database where datname = '$DB'" postgres://postgres@127.0.0.1:5432/test; }
+PGP=$(pgpids); s0=$(ticks $PID); p0=$(ticks $PGP); x0=$(xacts)
 taskset -c 1 wrk -t1 -c64 -d10s --latency -s "$BENCH/random_name.lua" "http://127.0.0.1:$PORT$path" -- $mode >"$OUT/wrk.txt" 2>&1 &
 WRK=$!
 sleep 2
@@ -42,7 +44,7 @@ if command -v perf >/dev/null; then
   perf record -F 999 -g -p $PID -o "$OUT/perf.data" -- sleep 5 >/dev/null 2>&1 || true
 fi
 wait $WRK
-s1=$(ticks $PID); p1=$(ticks $(pgpids)); x1=$(xacts)
+s1=$(ticks $PID); p1=$(ticks $PGP); x1=$(xacts)
 req=$(grep -o 'requests=[0-9]*' "$OUT/wrk.txt" | cut -d= -f2)
 hz=$(getconf CLK_TCK)
 {
@@ -51,8 +53,8 @@ hz=$(getconf CLK_TCK)
 import sys
 req, s0, s1, p0, p1, x0, x1, hz = map(float, sys.argv[1:])
 print(f"server CPU per request: {(s1 - s0) / hz / req * 1e6:.1f} us")
-print(f"postgres CPU per request (all backends): {(p1 - p0) / hz / req * 1e6:.1f} us")
-print(f"postgres transactions per request: {(x1 - x0) / req:.2f}")
+print(f"postgres CPU per request (this database's backends): {(p1 - p0) / hz / req * 1e6:.1f} us")
+print(f"postgres transactions per request (this database): {(x1 - x0) / req:.2f}")
 PY
 } | tee "$OUT/summary.txt"
 if [[ -s "$OUT/perf.data" ]]; then

@@ -157,7 +157,7 @@ check_same() {
   echo "host: $(uname -srm), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)"
   echo "loadavg at start: $(cat /proc/loadavg)"
   echo "rounds=$ROUNDS duration=$DURATION conns=$CONNS docs=$DOCS server_cpu=$SERVER_CPU wrk_cpu=$WRK_CPU"
-  echo "squall commit: $(git -C "$MAIN" rev-parse --short HEAD)"
+  echo "squall commit: $(git -C "$MAIN" rev-parse --short HEAD) ($(git -C "$MAIN" status --porcelain -- src crates migrations Cargo.toml Cargo.lock | wc -l) uncommitted files in src/ crates/ migrations/ Cargo.*)"
   echo "wrk: $(wrk --version 2>&1 | head -1)"
 } >"$OUT/meta.txt"
 
