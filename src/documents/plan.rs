@@ -71,13 +71,15 @@ pub(crate) fn plan(filter: &Filter, indexes: &[LoadedIndex]) -> Plan {
     if let Some(ranges) = filter.index_ranges(&id_index_spec())
         && ranges.iter().all(is_exact)
     {
-        return Plan::Ids(ranges);
+        return Plan::Ids(points(ranges, true));
     }
     let mut best: Option<(u8, Plan)> = None;
     for index in indexes {
         if let Some(ranges) = filter.index_ranges(&index.spec) {
-            let s = score(&ranges, index.unique, index.spec.fields.len() == 1);
+            let single_field = index.spec.fields.len() == 1;
+            let s = score(&ranges, index.unique, single_field);
             if best.as_ref().is_none_or(|(b, _)| s > *b) {
+                let ranges = points(ranges, single_field);
                 best = Some((s, Plan::Index { id: index.id, name: index.name.clone(), ranges }));
             }
         }
@@ -86,9 +88,27 @@ pub(crate) fn plan(filter: &Filter, indexes: &[LoadedIndex]) -> Plan {
         return plan;
     }
     match filter.index_ranges(&id_index_spec()) {
-        Some(ranges) => Plan::Ids(ranges),
+        Some(ranges) => Plan::Ids(points(ranges, true)),
         None => Plan::FullScan,
     }
+}
+
+/// Rewrites ranges that hold exactly one key of a single-field index as
+/// points, so the SQL says `key = $n`: besides being clearer, PostgreSQL
+/// then caches a generic plan instead of re-planning a range every time.
+fn points(ranges: Vec<KeyRange>, single_field: bool) -> Vec<KeyRange> {
+    if !single_field {
+        return ranges;
+    }
+    ranges
+        .into_iter()
+        .map(|range| match (&range.start, is_exact(&range)) {
+            (KeyBound::Included(key), true) => {
+                KeyRange { start: KeyBound::Included(key.clone()), end: KeyBound::Included(key.clone()) }
+            }
+            _ => range,
+        })
+        .collect()
 }
 
 /// `(col >= ? AND col < ?) OR ...` for `ranges`, with the byte strings to

@@ -140,14 +140,16 @@ fn read_sql(plan: &Plan) -> (String, Vec<Vec<u8>>, Option<i64>) {
                 n += 1;
                 format!("${n}")
             });
-            // LEFT JOIN LATERAL: the collection row comes back even when no
-            // document matches, so its version is always checked.
+            // The collection row comes back even when no document matches
+            // (LEFT JOIN), so its version is always checked; a document
+            // under several keys comes back once per key, next to itself,
+            // and `read_once` skips the repeats.
             (
                 format!(
-                    "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c LEFT JOIN LATERAL \
-                     (SELECT d.seq, d.body, d.etag FROM documents d WHERE d.collection_id = c.id AND d.seq IN \
-                     (SELECT e.doc_seq FROM index_entries e WHERE e.index_id = $2 AND {cond})) d ON true \
-                     WHERE c.name = $1 ORDER BY d.seq"
+                    "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
+                     LEFT JOIN (index_entries e JOIN documents d ON d.seq = e.doc_seq) \
+                     ON e.index_id = $2 AND {cond} AND d.collection_id = c.id \
+                     WHERE c.name = $1 ORDER BY e.doc_seq"
                 ),
                 binds,
                 Some(*id),
@@ -201,6 +203,7 @@ async fn read_once(
     let (sql, binds, index) = read_sql(plan);
     let mut rows = bind_read(&sql, name, index, binds).fetch(pool);
     let mut seen_head = false;
+    let mut last = None;
     let mut inline = 0usize;
     let mut batch: Vec<(i64, String, String)> = Vec::new();
     let mut done = false;
@@ -217,6 +220,9 @@ async fn read_once(
             }
         }
         let Some(seq) = row.try_get::<Option<i64>, _>(2)? else { continue };
+        if last.replace(seq) == Some(seq) {
+            continue;
+        }
         let body: String = row.try_get(3)?;
         let etag: String = row.try_get(4)?;
         if inline < INLINE_ROWS {

@@ -65,9 +65,13 @@ fn candidates_sql(collection: i64, plan: &Plan) -> (String, Vec<rusqlite::types:
                 format!("?{n}")
             });
             binds.extend(keys.into_iter().map(Into::into));
+            // A join, not `seq IN (subquery)`: two index searches and, for
+            // one key, no sort (the primary key orders doc_seq within a
+            // key). A document under several keys comes back once per key,
+            // next to itself: `scan` skips the repeats.
             format!(
-                "SELECT d.seq, d.body, d.etag FROM documents d WHERE d.collection_id = ?1 AND d.seq IN \
-                 (SELECT e.doc_seq FROM index_entries e WHERE e.index_id = ?2 AND {cond}) ORDER BY d.seq"
+                "SELECT d.seq, d.body, d.etag FROM index_entries e JOIN documents d ON d.seq = e.doc_seq \
+                 WHERE e.index_id = ?2 AND {cond} AND d.collection_id = ?1 ORDER BY e.doc_seq"
             )
         }
     };
@@ -79,9 +83,14 @@ fn scan(conn: &Connection, collection: i64, plan: &Plan, sink: &mut RowSink<'_>)
     let (sql, binds) = candidates_sql(collection, plan);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(binds))?;
+    let mut last = None;
     while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        if last.replace(seq) == Some(seq) {
+            continue;
+        }
         let body: String = row.get(1)?;
-        if sink(row.get(0)?, &body, row.get(2)?)?.is_break() {
+        if sink(seq, &body, row.get(2)?)?.is_break() {
             break;
         }
     }
