@@ -1,8 +1,8 @@
 //! The HTTP edge: merges each domain's router and applies the one layer
 //! stack, outermost first: credentials marked sensitive → edge (request id, span, panics, metrics,
 //! problem+json) → CORS (preflights answered before authentication) →
-//! compression → deadline (504) → body limit (413) → authentication and
-//! roles → rate limit → handler.
+//! compression → body limit (413) → guard (authentication and roles, rate
+//! limit, deadline 504) → handler.
 
 pub mod access;
 pub mod auth;
@@ -38,10 +38,8 @@ pub fn router(ctx: AppContext, extra: Router<AppContext>) -> Router {
     routes()
         .merge(extra)
         .fallback(middleware::not_found)
-        .layer(from_fn_with_state(ctx.clone(), rate_limit::limit))
-        .layer(from_fn_with_state(ctx.clone(), auth::authenticate))
+        .layer(from_fn_with_state(ctx.clone(), middleware::guard))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(from_fn_with_state(ctx.clone(), middleware::deadline))
         .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(cors)
         .layer(from_fn_with_state(ctx.clone(), middleware::edge))

@@ -8,11 +8,7 @@ use std::{
     sync::Arc,
 };
 
-use axum::{
-    extract::{ConnectInfo, MatchedPath, Request, State},
-    middleware::Next,
-    response::Response,
-};
+use axum::extract::{ConnectInfo, MatchedPath, Request};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 
 use super::{auth::Caller, error::ApiError, problem::ProblemKind};
@@ -82,16 +78,19 @@ pub fn client_addr(request: &Request, proxy: &ProxyConfig) -> Option<IpAddr> {
     Some(forwarded.iter().rev().find(|ip| !proxy.trusted.contains(ip)).or(forwarded.first()).copied().unwrap_or(peer))
 }
 
-/// Middleware: 429 with `Retry-After` once a client's bucket is empty.
-pub async fn limit(State(ctx): State<AppContext>, request: Request, next: Next) -> Result<Response, ApiError> {
-    let Some(limiter) = ctx.limiter() else { return Ok(next.run(request).await) };
+/// Takes a token for the caller of `request`.
+///
+/// # Errors
+/// 429 with `Retry-After` once the client's bucket is empty.
+pub fn admit(ctx: &AppContext, request: &Request, caller: &Caller) -> Result<(), ApiError> {
+    let Some(limiter) = ctx.limiter() else { return Ok(()) };
     let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
     if route.is_some_and(|r| EXEMPT.contains(&r)) {
-        return Ok(next.run(request).await);
+        return Ok(());
     }
-    let key = match request.extensions().get::<Caller>() {
-        Some(Caller::Key { name, .. }) => Some(ClientKey::Key(Arc::clone(name))),
-        _ => client_addr(&request, &ctx.config().proxy).map(ClientKey::Addr),
+    let key = match caller {
+        Caller::Key { name, .. } => Some(ClientKey::Key(Arc::clone(name))),
+        Caller::Anonymous => client_addr(request, &ctx.config().proxy).map(ClientKey::Addr),
     };
     if let Some(key) = key
         && let Err(wait_s) = limiter.check(&key)
@@ -100,7 +99,7 @@ pub async fn limit(State(ctx): State<AppContext>, request: Request, next: Next) 
         return Err(ApiError::new(ProblemKind::RateLimited, format!("rate limit exceeded; retry in {wait_s} s"))
             .with_retry_after(wait_s.max(1)));
     }
-    Ok(next.run(request).await)
+    Ok(())
 }
 
 #[cfg(test)]
