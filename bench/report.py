@@ -7,7 +7,8 @@ Reads RESULTS_DIR/<pair>/{squall,baseline}-r<k>.txt (wrk output with the
 BENCH line printed by bench/random_name.lua's done()). Per pair and side:
 requests/s median, min and max over the rounds, p99 latency (median of the
 rounds' p99s), non-2xx and socket errors; per pair the ratio of the medians
-(squall / baseline) and the target. With --update, replaces the text between
+(squall / baseline), the median and range of the per-round ratios (each
+round's squall figure over the same round's peer figure), and the target. With --update, replaces the text between
 `<!-- results:begin -->` and `<!-- results:end -->` in the given file.
 """
 import re
@@ -45,19 +46,21 @@ def table(results: Path) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     summary = [
-        "| pair | squall req/s (median) | peer req/s (median) | ratio squall/peer | target | met? |",
-        "|---|---:|---:|---:|---:|---|",
+        "| pair | squall req/s (median) | peer req/s (median) | ratio squall/peer | per-round ratios: median (min–max) | target | met? |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for key, what, peer, target in PAIRS:
         d = results / key
         if not d.is_dir():
             continue
         medians = {}
+        per_side = {}
         for who, label in (("squall", "squall"), ("baseline", peer)):
             runs = side(d, who)
             if not runs:
                 continue
             rps = [r["rps"] for r in runs]
+            per_side[who] = rps
             medians[who] = statistics.median(rps)
             p99 = statistics.median(r["p99_us"] for r in runs)
             rows.append(
@@ -68,8 +71,10 @@ def table(results: Path) -> str:
             ratio = medians["squall"] / medians["baseline"]
             met = "—" if target is None else ("yes" if ratio >= target else "**no**")
             tgt = "—" if target is None else f"≥ {target}x"
+            rounds = [a / b for a, b in zip(per_side["squall"], per_side["baseline"])]
+            paired = f"{statistics.median(rounds):.2f}x ({min(rounds):.2f}–{max(rounds):.2f})"
             summary.append(
-                f"| {what} vs {peer} | {medians['squall']:,.0f} | {medians['baseline']:,.0f} | **{ratio:.2f}x** | {tgt} | {met} |"
+                f"| {what} vs {peer} | {medians['squall']:,.0f} | {medians['baseline']:,.0f} | **{ratio:.2f}x** | {paired} | {tgt} | {met} |"
             )
     meta = results / "meta.txt"
     extra = []
