@@ -3,6 +3,13 @@
 
 use std::process::ExitCode;
 
+/// mimalloc: per-thread free lists make the many small allocations of a
+/// request cheaper than glibc's malloc, and it returns freed memory to the
+/// OS instead of keeping it in per-thread arenas (RSS stayed at ~400 MB
+/// after a bulk load with glibc).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use squall::{
     App, Config,

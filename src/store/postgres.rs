@@ -65,8 +65,12 @@ impl PostgresStore {
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
+        // No ping before every acquire (sqlx's default): it is one more
+        // round trip per query. A connection that died is closed on its
+        // first error and replaced; that one request gets a 503.
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_lazy_with(options);
         migrate_postgres(&pool).await?;
