@@ -125,6 +125,7 @@ impl<'q> Collector<'q> {
         if let Some(projection) = &self.query.projection {
             for doc in &mut out {
                 doc.doc = projection.apply(&doc.doc);
+                doc.text = None;
             }
         }
         out

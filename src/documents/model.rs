@@ -80,9 +80,29 @@ pub struct StoredDocument {
     /// Its ETag (quoted), which changes when the content changes.
     pub etag: String,
     pub(crate) seq: i64,
+    /// The stored JSON text when `doc` is exactly it (no projection
+    /// applied): answers send it as is instead of serialising `doc` again.
+    pub(crate) text: Option<String>,
 }
 
 impl StoredDocument {
+    /// The document as JSON text: the stored text when it is the document
+    /// as read (the common case), otherwise `doc` serialised.
+    pub fn into_json(self) -> String {
+        match self.text {
+            Some(text) => text,
+            None => Value::Object(self.doc).to_string(),
+        }
+    }
+
+    /// Appends the document's JSON text to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        match &self.text {
+            Some(text) => out.push_str(text),
+            None => out.push_str(&Value::Object(self.doc.clone()).to_string()),
+        }
+    }
+
     /// The `_id`.
     pub fn id(&self) -> Option<&Value> {
         self.doc.get("_id")
@@ -246,7 +266,7 @@ pub(crate) fn load_index(id: i64, name: String, keys_text: &str, unique: bool) -
 /// Parses a stored document's text.
 pub(crate) fn load_doc(seq: i64, body: &str, etag: String) -> Result<StoredDocument> {
     match serde_json::from_str(body) {
-        Ok(Value::Object(doc)) => Ok(StoredDocument { doc, etag, seq }),
+        Ok(Value::Object(doc)) => Ok(StoredDocument { doc, etag, seq, text: Some(body.to_owned()) }),
         _ => Err(StoreCorrupt(format!("document #{seq} is not a JSON object")).into()),
     }
 }

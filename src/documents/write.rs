@@ -67,7 +67,7 @@ pub struct UpdateResult {
 }
 
 fn stored(doc: &PreparedDoc, seq: i64) -> StoredDocument {
-    StoredDocument { doc: doc.doc.clone(), etag: doc.etag.clone(), seq }
+    StoredDocument { doc: doc.doc.clone(), etag: doc.etag.clone(), seq, text: Some(doc.body.clone()) }
 }
 
 fn not_found(collection: &str, id: &Value) -> DocumentsError {

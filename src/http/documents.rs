@@ -63,16 +63,33 @@ fn if_match(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// A document answer with its `ETag`.
+/// A JSON response from text squall already holds (the stored document
+/// text is sent as is: it was serialised once, when written).
+fn json_text(status: StatusCode, text: String) -> Response {
+    let mut response = (status, text).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
 fn with_etag(status: StatusCode, doc: StoredDocument) -> Response {
-    let mut response = (status, Json(Value::Object(doc.doc))).into_response();
-    if let Ok(etag) = HeaderValue::from_str(&doc.etag) {
+    let etag = HeaderValue::from_str(&doc.etag).ok();
+    let mut response = json_text(status, doc.into_json());
+    if let Some(etag) = etag {
         response.headers_mut().insert(header::ETAG, etag);
     }
     response
 }
 
-fn documents_json(docs: Vec<StoredDocument>) -> Json<Value> {
-    Json(json!({"documents": docs.into_iter().map(|d| Value::Object(d.doc)).collect::<Vec<_>>()}))
+fn documents_json(status: StatusCode, docs: Vec<StoredDocument>) -> Response {
+    let mut out = String::from("{\"documents\":[");
+    for (i, doc) in docs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        doc.write_json(&mut out);
+    }
+    out.push_str("]}");
+    json_text(status, out)
 }
 
 fn location(collection: &str, id: &Value) -> Option<HeaderValue> {
@@ -122,7 +139,7 @@ pub async fn insert(
     match parse_body(&raw)? {
         Value::Array(docs) => {
             let stored = collection.insert_many(docs).await?;
-            Ok((StatusCode::CREATED, documents_json(stored)).into_response())
+            Ok(documents_json(StatusCode::CREATED, stored))
         }
         doc => {
             let stored = collection.insert_one(doc).await?;
@@ -261,10 +278,10 @@ pub async fn list(
     State(ctx): State<AppContext>,
     ApiPath(c): ApiPath<String>,
     ApiQuery(params): ApiQuery<BTreeMap<String, String>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let collection = ctx.documents(&c)?;
     let query = find_params::find_query(&find_params::query_fields(params, FIND_FIELDS)?, &ctx.config().limits)?;
-    Ok(documents_json(collection.find(query).await?))
+    Ok(documents_json(StatusCode::OK, collection.find(query).await?))
 }
 
 /// `find` with a JSON body `{"filter","sort","projection","limit","skip"}`.
@@ -276,15 +293,11 @@ pub async fn list(
         (status = 400, description = "`invalid-query`, `invalid-request`", content_type = "application/problem+json", body = super::openapi::Problem),
     ),
     security(("api_key" = ["read"])))]
-pub async fn find(
-    State(ctx): State<AppContext>,
-    ApiPath(c): ApiPath<String>,
-    request: Request,
-) -> ApiResult<Json<Value>> {
+pub async fn find(State(ctx): State<AppContext>, ApiPath(c): ApiPath<String>, request: Request) -> ApiResult<Response> {
     let collection = ctx.documents(&c)?;
     let fields = find_params::body_fields(&body_of(request, &ctx).await?, FIND_FIELDS)?;
     let query = find_params::find_query(&fields, &ctx.config().limits)?;
-    Ok(documents_json(collection.find(query).await?))
+    Ok(documents_json(StatusCode::OK, collection.find(query).await?))
 }
 
 async fn find_one_with(ctx: &AppContext, c: &str, fields: &Map<String, Value>) -> ApiResult<Response> {
