@@ -211,3 +211,42 @@ impl SqlitePool {
         .await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A query that would run for minutes: counts to ten billion.
+    const ENDLESS: &str =
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000000000) SELECT count(*) FROM n";
+
+    #[tokio::test]
+    async fn a_dropped_caller_interrupts_its_running_query() {
+        let dir = tempfile::tempdir().map_err(StoreError::Io);
+        let Ok(dir) = dir else { return };
+        let pool = SqlitePool::open(&dir.path().join("t.db"), 1, |_| Ok(())).map(Arc::new);
+        let Ok(pool) = pool else { panic!("open") };
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let slow = {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move {
+                pool.read(move |conn| {
+                    let _ = started_tx.send(());
+                    Ok::<i64, StoreError>(conn.query_row(ENDLESS, [], |r| r.get(0))?)
+                })
+                .await
+            })
+        };
+        let _ = started_rx.await;
+        slow.abort(); // the client went away
+        // With one reader thread, this only runs once the endless query stopped.
+        let next = tokio::time::timeout(
+            Duration::from_secs(60),
+            pool.read(|conn| Ok::<i64, StoreError>(conn.query_row("SELECT 42", [], |r| r.get(0))?)),
+        )
+        .await;
+        assert!(matches!(next, Ok(Ok(42))), "the reader is still busy with the abandoned query: {next:?}");
+    }
+}
