@@ -3,7 +3,7 @@
 //! conditions with bound parameters. The matcher re-checks every candidate,
 //! so a plan only has to be a superset of the answer.
 
-use squall_query::{Filter, KeyBound, KeyRange};
+use squall_query::{Filter, KeyBound, KeyRange, key_successor};
 
 use super::model::{LoadedIndex, id_index_spec};
 
@@ -29,25 +29,13 @@ fn is_point(range: &KeyRange) -> bool {
     matches!((&range.start, &range.end), (KeyBound::Included(a), KeyBound::Included(b)) if a == b)
 }
 
-/// The byte string just above every key that starts with `b`.
-fn successor(b: &[u8]) -> Option<Vec<u8>> {
-    let mut v = b.to_vec();
-    while let Some(last) = v.pop() {
-        if last != 0xFF {
-            v.push(last + 1);
-            return Some(v);
-        }
-    }
-    None
-}
-
 /// Whether a range holds one whole key of a single-field index: the planner
 /// renders an equality as `[key, successor(key))`, and a single field's
 /// encoding is prefix-free, so that range is exactly one key.
 fn is_exact(range: &KeyRange) -> bool {
     match (&range.start, &range.end) {
         (KeyBound::Included(a), KeyBound::Included(b)) => a == b,
-        (KeyBound::Included(a), KeyBound::Excluded(b)) => successor(a).as_ref() == Some(b),
+        (KeyBound::Included(a), KeyBound::Excluded(b)) => key_successor(a).as_ref() == Some(b),
         _ => false,
     }
 }
@@ -109,6 +97,22 @@ fn points(ranges: Vec<KeyRange>, single_field: bool) -> Vec<KeyRange> {
             _ => range,
         })
         .collect()
+}
+
+/// [`range_sql`] with numbered placeholders `{sigil}{first}`, `{sigil}{first+1}`,
+/// ... (`$3` for PostgreSQL, `?3` for SQLite).
+pub(crate) fn numbered_range_sql(
+    column: &str,
+    ranges: &[KeyRange],
+    sigil: char,
+    first: usize,
+) -> (String, Vec<Vec<u8>>) {
+    let mut n = first;
+    range_sql(column, ranges, &mut || {
+        let placeholder = format!("{sigil}{n}");
+        n += 1;
+        placeholder
+    })
 }
 
 /// `(col >= ? AND col < ?) OR ...` for `ranges`, with the byte strings to

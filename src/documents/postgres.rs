@@ -17,7 +17,7 @@ use super::{
     exec::{Collector, FindQuery},
     meta::{CollectionMeta, MetaCache},
     model::{DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, load_doc, load_index},
-    plan::{Plan, plan, range_sql},
+    plan::{Plan, numbered_range_sql, plan},
     sqlite::{duplicate_id, duplicate_in},
     tx::{RowSink, Tx},
     write::{WriteOp, WriteOutcome, execute},
@@ -41,11 +41,7 @@ fn candidates_sql(plan: &Plan, for_update: bool) -> (String, Vec<Vec<u8>>, Optio
             None,
         ),
         Plan::Ids(ranges) => {
-            let mut n = 1;
-            let (cond, binds) = range_sql("id_key", ranges, &mut || {
-                n += 1;
-                format!("${n}")
-            });
+            let (cond, binds) = numbered_range_sql("id_key", ranges, '$', 2);
             (
                 format!("SELECT seq, body, etag FROM documents WHERE collection_id = $1 AND {cond} ORDER BY seq{lock}"),
                 binds,
@@ -53,11 +49,7 @@ fn candidates_sql(plan: &Plan, for_update: bool) -> (String, Vec<Vec<u8>>, Optio
             )
         }
         Plan::Index { id, ranges, .. } => {
-            let mut n = 2;
-            let (cond, binds) = range_sql("e.key", ranges, &mut || {
-                n += 1;
-                format!("${n}")
-            });
+            let (cond, binds) = numbered_range_sql("e.key", ranges, '$', 3);
             (
                 format!(
                     "SELECT d.seq, d.body, d.etag FROM documents d WHERE d.collection_id = $1 AND d.seq IN \
@@ -120,11 +112,7 @@ fn read_sql(plan: &Plan) -> (String, Vec<Vec<u8>>, Option<i64>) {
             None,
         ),
         Plan::Ids(ranges) => {
-            let mut n = 1;
-            let (cond, binds) = range_sql("d.id_key", ranges, &mut || {
-                n += 1;
-                format!("${n}")
-            });
+            let (cond, binds) = numbered_range_sql("d.id_key", ranges, '$', 2);
             (
                 format!(
                     "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
@@ -135,11 +123,7 @@ fn read_sql(plan: &Plan) -> (String, Vec<Vec<u8>>, Option<i64>) {
             )
         }
         Plan::Index { id, ranges, .. } => {
-            let mut n = 2;
-            let (cond, binds) = range_sql("e.key", ranges, &mut || {
-                n += 1;
-                format!("${n}")
-            });
+            let (cond, binds) = numbered_range_sql("e.key", ranges, '$', 3);
             // The collection row comes back even when no document matches
             // (LEFT JOIN), so its version is always checked; a document
             // under several keys comes back once per key, next to itself,

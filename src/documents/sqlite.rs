@@ -11,7 +11,7 @@ use super::{
     exec::{Collector, FindQuery},
     meta::{CollectionMeta, MetaCache},
     model::{DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, load_index},
-    plan::{Plan, plan, range_sql},
+    plan::{Plan, numbered_range_sql, plan},
     tx::{RowSink, Tx},
     write::{WriteOp, WriteOutcome, execute},
 };
@@ -49,21 +49,13 @@ fn candidates_sql(collection: i64, plan: &Plan) -> (String, Vec<rusqlite::types:
     let sql = match plan {
         Plan::FullScan => "SELECT seq, body, etag FROM documents WHERE collection_id = ?1 ORDER BY seq".to_owned(),
         Plan::Ids(ranges) => {
-            let mut n = 1;
-            let (cond, keys) = range_sql("id_key", ranges, &mut || {
-                n += 1;
-                format!("?{n}")
-            });
+            let (cond, keys) = numbered_range_sql("id_key", ranges, '?', 2);
             binds.extend(keys.into_iter().map(Into::into));
             format!("SELECT seq, body, etag FROM documents WHERE collection_id = ?1 AND {cond} ORDER BY seq")
         }
         Plan::Index { id, ranges, .. } => {
             binds.push((*id).into());
-            let mut n = 2;
-            let (cond, keys) = range_sql("e.key", ranges, &mut || {
-                n += 1;
-                format!("?{n}")
-            });
+            let (cond, keys) = numbered_range_sql("e.key", ranges, '?', 3);
             binds.extend(keys.into_iter().map(Into::into));
             // A join, not `seq IN (subquery)`: two index searches and, for
             // one key, no sort (the primary key orders doc_seq within a

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::{
     context::AppContext,
-    documents::{DocumentsError, StoredDocument, parse_body},
+    documents::{Collection, DocumentsError, StoredDocument, parse_body},
 };
 
 /// `?id_type=number` addresses a numeric `_id`.
@@ -189,6 +189,21 @@ pub async fn get(
     Ok(with_etag(StatusCode::OK, doc))
 }
 
+/// What PUT and PATCH both read: the collection, the `_id`, `If-Match` and the JSON body.
+async fn write_request(
+    ctx: &AppContext,
+    c: &str,
+    id: &str,
+    id_type: Option<&str>,
+    request: Request,
+) -> ApiResult<(Collection, Value, Option<String>, Value)> {
+    let id = path_id(id, id_type)?;
+    let collection = ctx.documents(c)?;
+    let if_match = if_match(request.headers()).map(str::to_owned);
+    let body = parse_body(&body_of(request, ctx).await?)?;
+    Ok((collection, id, if_match, body))
+}
+
 /// Replaces the whole document (creates it if absent: 201); honours `If-Match`.
 #[utoipa::path(put, path = "/v1/collections/{c}/documents/{id}", tag = "documents",
     params(("c" = String, Path, description = "Collection name"), ("id" = String, Path, description = "The `_id`"), IdType),
@@ -207,10 +222,7 @@ pub async fn replace(
     ApiQuery(q): ApiQuery<IdType>,
     request: Request,
 ) -> ApiResult<Response> {
-    let id = path_id(&id, q.id_type.as_deref())?;
-    let collection = ctx.documents(&c)?;
-    let if_match = if_match(request.headers()).map(str::to_owned);
-    let doc = parse_body(&body_of(request, &ctx).await?)?;
+    let (collection, id, if_match, doc) = write_request(&ctx, &c, &id, q.id_type.as_deref(), request).await?;
     let (stored, created) = collection.replace(&id, doc, if_match.as_deref()).await?;
     Ok(with_etag(if created { StatusCode::CREATED } else { StatusCode::OK }, stored))
 }
@@ -233,10 +245,7 @@ pub async fn patch(
     ApiQuery(q): ApiQuery<IdType>,
     request: Request,
 ) -> ApiResult<Response> {
-    let id = path_id(&id, q.id_type.as_deref())?;
-    let collection = ctx.documents(&c)?;
-    let if_match = if_match(request.headers()).map(str::to_owned);
-    let update = parse_body(&body_of(request, &ctx).await?)?;
+    let (collection, id, if_match, update) = write_request(&ctx, &c, &id, q.id_type.as_deref(), request).await?;
     let stored = collection.patch(&id, &update, if_match.as_deref()).await?;
     Ok(with_etag(StatusCode::OK, stored))
 }

@@ -20,7 +20,7 @@ pub use document::{check_integer_range, validate_document, validate_document_at}
 pub use error::QueryError;
 pub use filter::Filter;
 pub use keys::{IndexSpec, encode_key};
-pub use plan::{KeyBound, KeyRange};
+pub use plan::{KeyBound, KeyRange, key_successor};
 pub use projection::Projection;
 pub use sort::{Sort, SortDirection};
 pub use update::Update;

@@ -123,8 +123,9 @@ fn enc(v: &Value, dir: SortDirection) -> Vec<u8> {
     b
 }
 
-/// The smallest byte string greater than every string starting with `b`.
-fn succ(b: &[u8]) -> Option<Vec<u8>> {
+/// The smallest byte string greater than every string starting with `b`
+/// (`None` when `b` is all 0xFF bytes): the exclusive end of a prefix range.
+pub fn key_successor(b: &[u8]) -> Option<Vec<u8>> {
     let mut v = b.to_vec();
     while let Some(last) = v.pop() {
         if last != 0xFF {
@@ -177,10 +178,10 @@ fn ranged(prefix: &[u8], iv: &Interval, dir: SortDirection) -> Option<Raw> {
     let (lo, hi) = field_bounds(iv, dir);
     let start = match lo {
         FLo::Prefix(b) => cat(prefix, &b),
-        FLo::After(b) => succ(&cat(prefix, &b))?,
+        FLo::After(b) => key_successor(&cat(prefix, &b))?,
     };
     let end = match hi {
-        FHi::Through(b) => succ(&cat(prefix, &b)),
+        FHi::Through(b) => key_successor(&cat(prefix, &b)),
         FHi::Before(b) => Some(cat(prefix, &b)),
     };
     Some((start, end))
@@ -249,7 +250,7 @@ impl Filter {
             return None;
         }
         let raws = prefixes.into_iter().map(|p| {
-            let e = succ(&p);
+            let e = key_successor(&p);
             (p, e)
         });
         Some(finish(raws.collect()))
