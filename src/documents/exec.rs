@@ -68,7 +68,7 @@ impl<'q> Collector<'q> {
     }
 
     /// Offers one stored row; `Break` when no later row can change the answer.
-    pub(crate) fn push(&mut self, seq: i64, body: &str, etag: String) -> Result<ControlFlow<()>> {
+    pub(crate) fn push(&mut self, seq: i64, body: String, etag: String) -> Result<ControlFlow<()>> {
         let doc = load_doc(seq, body, etag)?;
         Ok(self.push_doc(doc))
     }

@@ -46,9 +46,13 @@ pub fn check_index_name(name: &str) -> Result<()> {
 pub(crate) const ID_INDEX: &str = "_id_";
 
 /// The `_id` index's spec: its key of a document is the document's id key.
-pub(crate) fn id_index_spec() -> IndexSpec {
-    // {"_id": 1} always parses; the fallback is unreachable but panics are not allowed.
-    IndexSpec::parse(&serde_json::json!({"_id": 1})).unwrap_or_else(|_| IndexSpec { fields: Vec::new() })
+/// Built once: every plan consults it.
+pub(crate) fn id_index_spec() -> &'static IndexSpec {
+    static SPEC: std::sync::LazyLock<IndexSpec> = std::sync::LazyLock::new(|| {
+        // {"_id": 1} always parses; the fallback is unreachable but panics are not allowed.
+        IndexSpec::parse(&serde_json::json!({"_id": 1})).unwrap_or_else(|_| IndexSpec { fields: Vec::new() })
+    });
+    &SPEC
 }
 
 /// The id key of an `_id` value (equal ids, such as 1 and 1.0, share it).
@@ -264,9 +268,9 @@ pub(crate) fn load_index(id: i64, name: String, keys_text: &str, unique: bool) -
 }
 
 /// Parses a stored document's text.
-pub(crate) fn load_doc(seq: i64, body: &str, etag: String) -> Result<StoredDocument> {
-    match serde_json::from_str(body) {
-        Ok(Value::Object(doc)) => Ok(StoredDocument { doc, etag, seq, text: Some(body.to_owned()) }),
+pub(crate) fn load_doc(seq: i64, body: String, etag: String) -> Result<StoredDocument> {
+    match serde_json::from_str(&body) {
+        Ok(Value::Object(doc)) => Ok(StoredDocument { doc, etag, seq, text: Some(body) }),
         _ => Err(StoreCorrupt(format!("document #{seq} is not a JSON object")).into()),
     }
 }

@@ -56,7 +56,7 @@ pub(crate) fn plan(filter: &Filter, indexes: &[LoadedIndex]) -> Plan {
     if filter.is_empty() {
         return Plan::FullScan;
     }
-    if let Some(ranges) = filter.index_ranges(&id_index_spec())
+    if let Some(ranges) = filter.index_ranges(id_index_spec())
         && ranges.iter().all(is_exact)
     {
         return Plan::Ids(points(ranges, true));
@@ -75,7 +75,7 @@ pub(crate) fn plan(filter: &Filter, indexes: &[LoadedIndex]) -> Plan {
     if let Some((_, plan)) = best {
         return plan;
     }
-    match filter.index_ranges(&id_index_spec()) {
+    match filter.index_ranges(id_index_spec()) {
         Some(ranges) => Plan::Ids(points(ranges, true)),
         None => Plan::FullScan,
     }

@@ -211,7 +211,7 @@ async fn read_once(
         let etag: String = row.try_get(4)?;
         if inline < INLINE_ROWS {
             inline += 1;
-            done = collector.push(seq, &body, etag)?.is_break();
+            done = collector.push(seq, body, etag)?.is_break();
             continue;
         }
         batch.push((seq, body, etag));
@@ -234,7 +234,7 @@ async fn push_batch(collector: &mut Collector<'_>, batch: Vec<(i64, String, Stri
         return Ok(false);
     }
     let parsed =
-        tokio::task::spawn_blocking(move || batch.into_iter().map(|(s, b, e)| load_doc(s, &b, e)).collect::<Vec<_>>())
+        tokio::task::spawn_blocking(move || batch.into_iter().map(|(s, b, e)| load_doc(s, b, e)).collect::<Vec<_>>())
             .await
             .map_err(|e| DocumentsError::Store(crate::store::StoreError::Io(std::io::Error::other(e))))?;
     for doc in parsed {
@@ -418,8 +418,7 @@ impl Tx for PgTx {
         let (sql, binds, index) = candidates_sql(plan, true);
         let rows = self.run(async |c| Ok(bind_all(&sql, collection, index, binds).fetch_all(c).await?))?;
         for row in rows {
-            let body: &str = row.try_get(1)?;
-            if sink(row.try_get(0)?, body, row.try_get(2)?)? == ControlFlow::Break(()) {
+            if sink(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)? == ControlFlow::Break(()) {
                 break;
             }
         }

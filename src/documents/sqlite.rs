@@ -82,7 +82,7 @@ fn scan(conn: &Connection, collection: i64, plan: &Plan, sink: &mut RowSink<'_>)
             continue;
         }
         let body: String = row.get(1)?;
-        if sink(seq, &body, row.get(2)?)?.is_break() {
+        if sink(seq, body, row.get(2)?)?.is_break() {
             break;
         }
     }

@@ -12,8 +12,9 @@ use super::{
     plan::Plan,
 };
 
-/// A row handed to a scan callback: (seq, body, etag).
-pub(crate) type RowSink<'a> = dyn FnMut(i64, &str, String) -> Result<ControlFlow<()>> + 'a;
+/// A row handed to a scan callback: (seq, body, etag), owned so the body
+/// text can become the answer without another copy.
+pub(crate) type RowSink<'a> = dyn FnMut(i64, String, String) -> Result<ControlFlow<()>> + 'a;
 
 /// One open write transaction.
 pub(crate) trait Tx {
