@@ -62,12 +62,17 @@ fn candidates_sql(plan: &Plan, for_update: bool) -> (String, Vec<Vec<u8>>, Optio
     }
 }
 
-fn bind_all<'q>(
+/// Binds a candidate query's parameters in order: the collection (its id,
+/// or its name for reads), the index id if any, then the keys.
+fn bind_all<'q, C>(
     sql: &'q str,
-    collection: i64,
+    collection: C,
     index: Option<i64>,
     binds: Vec<Vec<u8>>,
-) -> Query<'q, Postgres, PgArguments> {
+) -> Query<'q, Postgres, PgArguments>
+where
+    C: 'q + Send + sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres>,
+{
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(collection);
     if let Some(index) = index {
         query = query.bind(index);
@@ -142,22 +147,6 @@ fn read_sql(plan: &Plan) -> (String, Vec<Vec<u8>>, Option<i64>) {
     }
 }
 
-fn bind_read<'q>(
-    sql: &'q str,
-    name: &'q str,
-    index: Option<i64>,
-    binds: Vec<Vec<u8>>,
-) -> Query<'q, Postgres, PgArguments> {
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(name);
-    if let Some(index) = index {
-        query = query.bind(index);
-    }
-    for key in binds {
-        query = query.bind(key);
-    }
-    query
-}
-
 /// Loads a collection's planning metadata (on a cache miss).
 async fn load_meta(pool: &sqlx::PgPool, name: &str) -> Result<Option<Arc<CollectionMeta>>> {
     let head: Option<(i64, i64)> =
@@ -185,7 +174,7 @@ async fn read_once(
 ) -> Result<Read> {
     let uses_index = matches!(plan, Plan::Index { .. });
     let (sql, binds, index) = read_sql(plan);
-    let mut rows = bind_read(&sql, name, index, binds).fetch(pool);
+    let mut rows = bind_all(&sql, name, index, binds).fetch(pool);
     let mut seen_head = false;
     let mut last = None;
     let mut inline = 0usize;
@@ -329,7 +318,7 @@ pub(crate) async fn explain(store: &PostgresStore, collection: String, filter: s
     let plan = plan(&filter, &indexes(pool, coll).await?);
     let (sql, binds, index) = read_sql(&plan);
     let explain = format!("EXPLAIN {sql}");
-    let rows = bind_read(&explain, &collection, index, binds).fetch_all(pool).await?;
+    let rows = bind_all(&explain, &collection, index, binds).fetch_all(pool).await?;
     let mut out = format!("{plan:?}\n");
     for row in rows {
         out.push_str(row.try_get::<&str, _>(0)?);
