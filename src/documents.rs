@@ -147,7 +147,7 @@ impl Collection {
         let mut seen = std::collections::HashSet::new();
         for doc in &prepared {
             if !seen.insert(doc.id_key.clone()) {
-                return Err(sqlite::duplicate_id(doc));
+                return Err(model::duplicate_id(doc));
             }
         }
         match self.write(WriteOp::Insert(prepared)).await? {

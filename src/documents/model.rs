@@ -286,6 +286,23 @@ impl From<StoreCorrupt> for DocumentsError {
     }
 }
 
+/// Now, as RFC 3339 UTC text (collection creation times).
+pub(crate) fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// A duplicate `_id`.
+pub(crate) fn duplicate_id(doc: &PreparedDoc) -> DocumentsError {
+    let id = doc.doc.get("_id").map(ToString::to_string).unwrap_or_default();
+    DocumentsError::DuplicateKey(format!("a document with _id {id} already exists"))
+}
+
+/// A unique index violation, naming the index.
+pub(crate) fn duplicate_in(indexes: &[LoadedIndex], index: i64) -> DocumentsError {
+    let name = indexes.iter().find(|i| i.id == index).map_or("?", |i| i.name.as_str());
+    DocumentsError::DuplicateKey(format!("the unique index {name:?} already holds this key"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,9 +16,11 @@ use super::{
     error::{DocumentsError, Result},
     exec::{Collector, FindQuery},
     meta::{CollectionMeta, MetaCache},
-    model::{DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, load_doc, load_index},
+    model::{
+        DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, duplicate_id, duplicate_in, load_doc, load_index,
+        now_rfc3339,
+    },
     plan::{Plan, numbered_range_sql, plan},
-    sqlite::{duplicate_id, duplicate_in},
     tx::{RowSink, Tx},
     write::{WriteOp, WriteOutcome, execute},
 };
@@ -27,13 +29,10 @@ use crate::store::PostgresStore;
 /// Rows matched on the reactor before moving to a blocking thread.
 const INLINE_ROWS: usize = 256;
 
-fn now() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
-/// The candidate query of `plan`, its `FOR UPDATE` variant for writes.
-fn candidates_sql(plan: &Plan, for_update: bool) -> (String, Vec<Vec<u8>>, Option<i64>) {
-    let lock = if for_update { " FOR UPDATE" } else { "" };
+/// The candidate query of `plan` inside a write: rows locked `FOR UPDATE`
+/// (reads use [`read_sql`]).
+fn candidates_sql(plan: &Plan) -> (String, Vec<Vec<u8>>, Option<i64>) {
+    let lock = " FOR UPDATE";
     match plan {
         Plan::FullScan => (
             format!("SELECT seq, body, etag FROM documents WHERE collection_id = $1 ORDER BY seq{lock}"),
@@ -378,7 +377,7 @@ impl Tx for PgTx {
         self.run(async |c| {
             sqlx::query("INSERT INTO collections (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
                 .bind(name)
-                .bind(now())
+                .bind(now_rfc3339())
                 .execute(&mut *c)
                 .await?;
             collection_id(&mut *c, name)
@@ -404,7 +403,7 @@ impl Tx for PgTx {
     }
 
     fn scan(&mut self, collection: i64, plan: &Plan, sink: &mut RowSink<'_>) -> Result<()> {
-        let (sql, binds, index) = candidates_sql(plan, true);
+        let (sql, binds, index) = candidates_sql(plan);
         let rows = self.run(async |c| Ok(bind_all(&sql, collection, index, binds).fetch_all(c).await?))?;
         for row in rows {
             if sink(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)? == ControlFlow::Break(()) {
@@ -467,7 +466,7 @@ impl Tx for PgTx {
             })?;
             match result {
                 Ok(_) => {}
-                Err(e) if constraint_of(&e).is_some() => return Err(duplicate_in(indexes, *index, key)),
+                Err(e) if constraint_of(&e).is_some() => return Err(duplicate_in(indexes, *index)),
                 Err(e) => return Err(e.into()),
             }
         }

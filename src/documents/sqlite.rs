@@ -7,19 +7,17 @@ use std::sync::Arc;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
 
 use super::{
-    error::{DocumentsError, Result},
+    error::Result,
     exec::{Collector, FindQuery},
     meta::{CollectionMeta, MetaCache},
-    model::{DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, load_index},
+    model::{
+        DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, duplicate_id, duplicate_in, load_index, now_rfc3339,
+    },
     plan::{Plan, numbered_range_sql, plan},
     tx::{RowSink, Tx},
     write::{WriteOp, WriteOutcome, execute},
 };
 use crate::store::SqliteStore;
-
-fn now() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
 
 fn collection_id(conn: &Connection, name: &str) -> Result<Option<i64>> {
     Ok(conn
@@ -254,7 +252,7 @@ impl Tx for SqliteTx<'_> {
         }
         self.0
             .prepare_cached("INSERT INTO collections (name, created_at) VALUES (?1, ?2)")?
-            .execute(params![name, now()])?;
+            .execute(params![name, now_rfc3339()])?;
         Ok(self.0.last_insert_rowid())
     }
 
@@ -305,7 +303,7 @@ impl Tx for SqliteTx<'_> {
         for (index, key, unique) in entries {
             if *unique {
                 if let Err(e) = unique_stmt.execute(params![index, key, seq, key]) {
-                    return Err(if is_unique_violation(&e) { duplicate_in(indexes, *index, key) } else { e.into() });
+                    return Err(if is_unique_violation(&e) { duplicate_in(indexes, *index) } else { e.into() });
                 }
             } else {
                 stmt.execute(params![index, key, seq, Option::<Vec<u8>>::None])?;
@@ -348,16 +346,4 @@ impl Tx for SqliteTx<'_> {
         self.0.execute("UPDATE collections SET version = version + 1 WHERE id = ?1", [collection])?;
         Ok(())
     }
-}
-
-/// A duplicate `_id`.
-pub(crate) fn duplicate_id(doc: &PreparedDoc) -> DocumentsError {
-    let id = doc.doc.get("_id").map(ToString::to_string).unwrap_or_default();
-    DocumentsError::DuplicateKey(format!("a document with _id {id} already exists"))
-}
-
-/// A unique index violation, naming the index and the key.
-pub(crate) fn duplicate_in(indexes: &[LoadedIndex], index: i64, _key: &[u8]) -> DocumentsError {
-    let name = indexes.iter().find(|i| i.id == index).map_or("?", |i| i.name.as_str());
-    DocumentsError::DuplicateKey(format!("the unique index {name:?} already holds this key"))
 }
