@@ -7,6 +7,7 @@
 //! which backend is behind it.
 
 mod migrate;
+mod pg_reads;
 mod postgres;
 mod sqlite;
 mod sqlite_pool;

@@ -9,13 +9,13 @@
 use std::{ops::ControlFlow, sync::Arc};
 
 use futures::TryStreamExt;
-use sqlx::{Postgres, Row, postgres::PgArguments, query::Query};
+use sqlx::{PgConnection, Postgres, Row, postgres::PgArguments, query::Query};
 use tokio::runtime::Handle;
 
 use super::{
     error::{DocumentsError, Result},
     exec::{Collector, FindQuery},
-    meta::{CollectionMeta, MetaCache},
+    meta::{CollectionMeta, MetaCache, RECHECK_EVERY},
     model::{
         DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, duplicate_id, duplicate_in, load_doc, load_index,
         now_rfc3339,
@@ -103,17 +103,19 @@ async fn indexes<'e>(executor: impl sqlx::PgExecutor<'e>, collection: i64) -> Re
         .collect()
 }
 
-/// A read's SQL: the candidates of `plan` in the collection named `$1`,
-/// each row carrying the collection's id and index version so a stale
-/// cached plan is noticed in the same statement (one round trip).
-fn read_sql(plan: &Plan) -> (String, Vec<Vec<u8>>, Option<i64>) {
+/// A read's SQL and keys. Without an index, the candidates in the
+/// collection named `$1`, each row led by the collection's id and index
+/// version so a stale cache is noticed in the same statement. Through an
+/// index, the entries of index `$1` alone: `meta.rs` says why that needs
+/// the version only when nothing is found. A document under several keys
+/// comes back once per key, next to itself, and `read_once` skips repeats.
+fn read_sql(plan: &Plan) -> (String, Vec<Vec<u8>>) {
     match plan {
         Plan::FullScan => (
             "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
              JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq"
                 .to_owned(),
             Vec::new(),
-            None,
         ),
         Plan::Ids(ranges) => {
             let (cond, binds) = numbered_range_sql("d.id_key", ranges, '$', 2);
@@ -123,35 +125,38 @@ fn read_sql(plan: &Plan) -> (String, Vec<Vec<u8>>, Option<i64>) {
                      JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 AND {cond} ORDER BY d.seq"
                 ),
                 binds,
-                None,
             )
         }
-        Plan::Index { id, ranges, .. } => {
-            let (cond, binds) = numbered_range_sql("e.key", ranges, '$', 3);
-            // The collection row comes back even when no document matches
-            // (LEFT JOIN), so its version is always checked; a document
-            // under several keys comes back once per key, next to itself,
-            // and `read_once` skips the repeats.
+        Plan::Index { ranges, .. } => {
+            let (cond, binds) = numbered_range_sql("e.key", ranges, '$', 2);
             (
                 format!(
-                    "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
-                     LEFT JOIN (index_entries e JOIN documents d ON d.seq = e.doc_seq) \
-                     ON e.index_id = $2 AND {cond} AND d.collection_id = c.id \
-                     WHERE c.name = $1 ORDER BY e.doc_seq"
+                    "SELECT d.seq, d.body, d.etag FROM index_entries e JOIN documents d ON d.seq = e.doc_seq \
+                     WHERE e.index_id = $1 AND {cond} ORDER BY e.doc_seq"
                 ),
                 binds,
-                Some(*id),
             )
         }
     }
 }
 
+/// Binds [`read_sql`]'s parameters: the index id or the collection's name, then the keys.
+fn bind_read<'q>(sql: &'q str, plan: &Plan, name: &'q str, binds: Vec<Vec<u8>>) -> Query<'q, Postgres, PgArguments> {
+    match plan {
+        Plan::Index { id, .. } => bind_all(sql, *id, None, binds),
+        Plan::FullScan | Plan::Ids(_) => bind_all(sql, name, None, binds),
+    }
+}
+
+/// The collection's `(id, version)`, if it exists.
+async fn head(conn: &mut PgConnection, name: &str) -> Result<Option<(i64, i64)>> {
+    Ok(sqlx::query_as("SELECT id, version FROM collections WHERE name = $1").bind(name).fetch_optional(conn).await?)
+}
+
 /// Loads a collection's planning metadata (on a cache miss).
-async fn load_meta(pool: &sqlx::PgPool, name: &str) -> Result<Option<Arc<CollectionMeta>>> {
-    let head: Option<(i64, i64)> =
-        sqlx::query_as("SELECT id, version FROM collections WHERE name = $1").bind(name).fetch_optional(pool).await?;
-    let Some((id, version)) = head else { return Ok(None) };
-    Ok(Some(Arc::new(CollectionMeta { id, version, indexes: indexes(pool, id).await? })))
+async fn load_meta(conn: &mut PgConnection, name: &str) -> Result<Option<Arc<CollectionMeta>>> {
+    let Some((id, version)) = head(conn, name).await? else { return Ok(None) };
+    Ok(Some(Arc::new(CollectionMeta::new(id, version, indexes(conn, id).await?))))
 }
 
 /// How a read ended.
@@ -164,16 +169,17 @@ enum Read {
 /// Feeds one attempt's candidates to `collector`: the first rows inline,
 /// the rest parsed in batches on a blocking thread (CPU work).
 async fn read_once(
-    pool: &sqlx::PgPool,
+    conn: &mut PgConnection,
     cache: &MetaCache,
     name: &str,
     meta: &CollectionMeta,
     plan: &Plan,
     collector: &mut Collector<'_>,
 ) -> Result<Read> {
-    let uses_index = matches!(plan, Plan::Index { .. });
-    let (sql, binds, index) = read_sql(plan);
-    let mut rows = bind_all(&sql, name, index, binds).fetch(pool);
+    let (sql, binds) = read_sql(plan);
+    // Column of `seq`: rows without an index lead with the collection's id and version.
+    let first = if matches!(plan, Plan::Index { .. }) { 0 } else { 2 };
+    let mut rows = bind_read(&sql, plan, name, binds).fetch(&mut *conn);
     let mut seen_head = false;
     let mut last = None;
     let mut inline = 0usize;
@@ -181,22 +187,21 @@ async fn read_once(
     let mut done = false;
     while !done {
         let Some(row) = rows.try_next().await? else { break };
-        if !seen_head {
+        if first > 0 && !seen_head {
             seen_head = true;
             let (id, version): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-            if (id, version) != (meta.id, meta.version) {
-                cache.forget(name);
-                if uses_index {
-                    return Ok(Read::Stale);
-                }
+            if (id, version) == (meta.id, meta.version) {
+                cache.confirmed(meta);
+            } else {
+                cache.forget(name); // this plan does not depend on it; the next one re-plans
             }
         }
-        let Some(seq) = row.try_get::<Option<i64>, _>(2)? else { continue };
+        let Some(seq) = row.try_get::<Option<i64>, _>(first)? else { continue };
         if last.replace(seq) == Some(seq) {
             continue;
         }
-        let body: String = row.try_get(3)?;
-        let etag: String = row.try_get(4)?;
+        let body: String = row.try_get(first + 1)?;
+        let etag: String = row.try_get(first + 2)?;
         if inline < INLINE_ROWS {
             inline += 1;
             done = collector.push(seq, body, etag)?.is_break();
@@ -207,8 +212,17 @@ async fn read_once(
             done = push_batch(collector, std::mem::take(&mut batch)).await?;
         }
     }
-    if !seen_head && uses_index {
+    drop(rows);
+    if first > 0 && !seen_head {
         cache.forget(name); // the collection is gone
+    }
+    if first == 0 && last.is_none() {
+        // Nothing under the index: an answer only if the index still exists.
+        if head(conn, name).await? != Some((meta.id, meta.version)) {
+            cache.forget(name);
+            return Ok(Read::Stale);
+        }
+        cache.confirmed(meta);
     }
     if !done {
         push_batch(collector, batch).await?;
@@ -241,11 +255,26 @@ async fn run_query(
     query: &FindQuery,
     collector: &mut Collector<'_>,
 ) -> Result<()> {
-    let pool = store.pool();
+    let mut read = store.read_connection().await?;
+    let outcome = run_query_on(read.conn()?, cache, name, query, collector).await;
+    if outcome.is_ok() {
+        read.release();
+    }
+    outcome
+}
+
+/// [`run_query`] on one connection.
+async fn run_query_on(
+    conn: &mut PgConnection,
+    cache: &MetaCache,
+    name: &str,
+    query: &FindQuery,
+    collector: &mut Collector<'_>,
+) -> Result<()> {
     for _ in 0..3 {
-        let meta = match cache.any(name) {
+        let meta = match cache.any(name).filter(|meta| !cache.recheck_due(meta, RECHECK_EVERY)) {
             Some(meta) => meta,
-            None => match load_meta(pool, name).await? {
+            None => match load_meta(conn, name).await? {
                 Some(meta) => {
                     cache.put(name, Arc::clone(&meta));
                     meta
@@ -254,7 +283,7 @@ async fn run_query(
             },
         };
         let plan = plan(&query.filter, &meta.indexes);
-        match read_once(pool, cache, name, &meta, &plan, collector).await? {
+        match read_once(conn, cache, name, &meta, &plan, collector).await? {
             Read::Done => return Ok(()),
             Read::Stale => *collector = collector.fresh(),
         }
@@ -315,9 +344,9 @@ pub(crate) async fn explain(store: &PostgresStore, collection: String, filter: s
     let pool = store.pool();
     let Some(coll) = collection_id(pool, &collection).await? else { return Ok(String::new()) };
     let plan = plan(&filter, &indexes(pool, coll).await?);
-    let (sql, binds, index) = read_sql(&plan);
+    let (sql, binds) = read_sql(&plan);
     let explain = format!("EXPLAIN {sql}");
-    let rows = bind_all(&explain, &collection, index, binds).fetch_all(pool).await?;
+    let rows = bind_read(&explain, &plan, &collection, binds).fetch_all(pool).await?;
     let mut out = format!("{plan:?}\n");
     for row in rows {
         out.push_str(row.try_get::<&str, _>(0)?);

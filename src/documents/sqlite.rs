@@ -105,7 +105,7 @@ fn meta_for(conn: &Connection, cache: &MetaCache, name: &str) -> Result<Option<A
     if let Some(meta) = cache.get(name, id, version) {
         return Ok(Some(meta));
     }
-    let meta = Arc::new(CollectionMeta { id, version, indexes: indexes(conn, id)? });
+    let meta = Arc::new(CollectionMeta::new(id, version, indexes(conn, id)?));
     cache.put(name, Arc::clone(&meta));
     Ok(Some(meta))
 }

@@ -8,21 +8,30 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use super::{Result, StoreError, migrate};
+use super::{
+    Result, StoreError, migrate,
+    pg_reads::{ReadConnection, ReadPool},
+};
 use crate::config::DatabaseUrl;
 
-/// Connections per instance: enough for 2-core request handling plus the
-/// operation runner, well under PostgreSQL's default of 100 so several
-/// instances can share one server.
-const MAX_CONNECTIONS: u32 = 16;
+/// Connections per instance for reads, and for writes and everything else:
+/// enough for 2-core request handling, 24 in all, so four instances fit in
+/// PostgreSQL's default of 100 connections.
+const READ_CONNECTIONS: usize = 16;
+const OTHER_CONNECTIONS: u32 = 8;
+
+/// Longest wait for a free connection (or a new one).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Longest wait for one connection attempt at start.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// PostgreSQL behind an sqlx pool.
+/// PostgreSQL behind two pools: [`ReadPool`] for document reads, sqlx's for
+/// the rest.
 #[derive(Debug)]
 pub struct PostgresStore {
     pool: PgPool,
+    reads: ReadPool,
 }
 
 impl PostgresStore {
@@ -68,13 +77,19 @@ impl PostgresStore {
         // No ping before every acquire (sqlx's default): it is one more
         // round trip per query. A connection that died is closed on its
         // first error and replaced; that one request gets a 503.
+        let reads = ReadPool::new(options.clone(), READ_CONNECTIONS, ACQUIRE_TIMEOUT)?;
         let pool = PgPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
+            .max_connections(OTHER_CONNECTIONS)
             .test_before_acquire(false)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options);
         migrate_postgres(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, reads })
+    }
+
+    /// A connection for one read (see [`ReadPool`]).
+    pub(crate) async fn read_connection(&self) -> Result<ReadConnection> {
+        self.reads.get().await
     }
 
     /// The sqlx pool, for the modules that query PostgreSQL.
@@ -89,6 +104,7 @@ impl PostgresStore {
     }
 
     pub(crate) async fn close(&self) {
+        self.reads.close();
         self.pool.close().await;
     }
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::{
     both_backends,
-    documents_support::{all, coll, expect_json, insert, send},
+    documents_support::{all, coll, count, expect_json, find, insert, send},
 };
 
 both_backends!(eight_tasks_each_incrementing_a_counter_100_times_give_exactly_800, |app| {
@@ -53,4 +53,68 @@ both_backends!(concurrent_inserts_of_one_id_give_exactly_one_201_and_the_rest_40
         assert_eq!((created, conflicts), (1, 15), "round {round}: {statuses:?}");
     }
     assert_eq!(all(&app, "ids").await.len(), 3);
+});
+
+// Reads that stop before the end of their result (a `find_one` among many
+// matches) hand their connection back with rows unread; every later read
+// on it must still get exactly its own answer.
+both_backends!(reads_that_stop_early_leave_their_connection_ready_for_the_next, |app| {
+    let docs: Vec<_> = (0..400)
+        .map(|i| json!({"_id": i, "name": if i % 2 == 0 { "same".to_owned() } else { format!("n{i}") }}))
+        .collect();
+    let response = send(&app, Method::POST, &coll("early", "documents"), Some(&json!(docs))).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let index = json!({"keys": {"name": 1}});
+    assert_eq!(
+        send(&app, Method::PUT, &coll("early", "indexes/by_name"), Some(&index)).await.status(),
+        StatusCode::CREATED
+    );
+    let app = std::sync::Arc::new(app);
+    // More rounds than there are pooled connections, from several tasks at once.
+    let tasks: Vec<_> = (0..4)
+        .map(|t| {
+            let app = std::sync::Arc::clone(&app);
+            tokio::spawn(async move {
+                for round in 0..12 {
+                    let one = json!({"filter": {"name": "same"}});
+                    let first = expect_json(
+                        send(&app, Method::POST, &coll("early", "find_one"), Some(&one)).await,
+                        StatusCode::OK,
+                        "find_one",
+                    )
+                    .await;
+                    assert_eq!(first, json!({"_id": 0, "name": "same"}), "task {t} round {round}");
+                    let odd = 2 * (t * 12 + round) + 1;
+                    let only = find(&app, "early", json!({"filter": {"name": format!("n{odd}")}})).await;
+                    assert_eq!(only, vec![json!({"_id": odd, "name": format!("n{odd}")})], "task {t} round {round}");
+                    assert_eq!(count(&app, "early", json!({"name": "same"})).await, 200, "task {t} round {round}");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+});
+
+// Clients that give up mid-read cancel the server's query; the
+// connections those reads held must not serve a later read half-done.
+both_backends!(reads_cancelled_by_their_clients_leave_later_reads_exact, |app| {
+    let docs: Vec<_> = (0..1500).map(|i| json!({"_id": i, "k": i % 7, "pad": "x".repeat(200)})).collect();
+    let response = send(&app, Method::POST, &coll("cancel", "documents"), Some(&json!(docs))).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let impatient = reqwest::Client::builder().timeout(std::time::Duration::from_millis(1)).build().expect("client");
+    let url = app.url(&coll("cancel", "find"));
+    let slow = json!({"filter": {"pad": {"$regex": "y"}}, "sort": {"k": -1}, "limit": 10000});
+    for _ in 0..24 {
+        // Whether each one times out before, during or after the query is
+        // up to the scheduler; the answers afterwards are what is checked.
+        let _ = impatient.post(&url).json(&slow).send().await;
+    }
+    for k in 0..7 {
+        let got = find(&app, "cancel", json!({"filter": {"k": k}, "projection": {"pad": 0}, "limit": 10000})).await;
+        let expected: Vec<_> = (0..1500).filter(|i| i % 7 == k).map(|i| json!({"_id": i, "k": k})).collect();
+        assert_eq!(got, expected, "k = {k}");
+    }
+    assert_eq!(count(&app, "cancel", json!({})).await, 1500);
 });
