@@ -28,7 +28,7 @@ async fn long_operation() -> &'static str {
 /// `await collection.find_one({"name": "John"})`.
 async fn find_john(State(ctx): State<AppContext>) -> ApiResult<Json<Value>> {
     let john = ctx.documents("mycollection")?.find_one(json!({"name": "John"})).await?;
-    Ok(Json(john.map_or(Value::Null, |d| Value::Object(d.doc))))
+    Ok(Json(john.map_or(Value::Null, |d| Value::Object(d.into_doc()))))
 }
 
 #[tokio::main]

@@ -9,7 +9,7 @@ use squall_query::{Filter, Projection, Sort};
 
 use super::{
     error::Result,
-    model::{StoredDocument, load_doc},
+    model::{StoreCorrupt, StoredDocument, is_json_object, load_doc},
 };
 
 /// A parsed `find`: filter, sort, projection, skip and limit.
@@ -42,17 +42,25 @@ pub(crate) struct Collector<'q> {
     found: Vec<StoredDocument>,
     count_only: bool,
     counted: u64,
+    /// The candidates are exactly the matches (`plan::decides`): no
+    /// matcher, and no parsing unless sort or projection need the document.
+    decided: bool,
 }
 
 impl<'q> Collector<'q> {
     pub(crate) fn new(query: &'q FindQuery) -> Self {
         let keep = query.limit.map(|l| usize::try_from(l.saturating_add(query.skip)).unwrap_or(usize::MAX));
-        Self { query, keep, found: Vec::new(), count_only: false, counted: 0 }
+        Self { query, keep, found: Vec::new(), count_only: false, counted: 0, decided: false }
     }
 
     /// An empty collector for the same query and mode (a retried read).
     pub(crate) fn fresh(&self) -> Self {
-        Self { query: self.query, keep: self.keep, found: Vec::new(), count_only: self.count_only, counted: 0 }
+        Self { found: Vec::new(), counted: 0, decided: false, ..*self }
+    }
+
+    /// Says whether the plan about to feed rows decides the filter alone.
+    pub(crate) fn set_decided(&mut self, decided: bool) {
+        self.decided = decided;
     }
 
     /// Counts matches without keeping them.
@@ -62,22 +70,37 @@ impl<'q> Collector<'q> {
 
     fn order(&self, a: &StoredDocument, b: &StoredDocument) -> Ordering {
         match &self.query.sort {
-            Some(sort) => sort.compare(&a.doc, &b.doc).then(a.seq.cmp(&b.seq)),
+            Some(sort) => sort.compare(a.doc(), b.doc()).then(a.seq.cmp(&b.seq)),
             None => a.seq.cmp(&b.seq),
         }
     }
 
     /// Offers one stored row; `Break` when no later row can change the answer.
     pub(crate) fn push(&mut self, seq: i64, body: String, etag: String) -> Result<ControlFlow<()>> {
+        if self.decided && self.count_only {
+            self.counted += 1;
+            return Ok(ControlFlow::Continue(()));
+        }
+        if self.decided && self.query.sort.is_none() && self.query.projection.is_none() {
+            if !is_json_object(&body) {
+                return Err(StoreCorrupt(format!("document #{seq} is not a JSON object")).into());
+            }
+            return Ok(self.accept(StoredDocument::unparsed(body, etag, seq)));
+        }
         let doc = load_doc(seq, body, etag)?;
         Ok(self.push_doc(doc))
     }
 
     /// Offers one parsed document.
     pub(crate) fn push_doc(&mut self, doc: StoredDocument) -> ControlFlow<()> {
-        if !self.query.filter.matches(&doc.doc) {
+        if !self.decided && !self.query.filter.matches(doc.doc()) {
             return ControlFlow::Continue(());
         }
+        self.accept(doc)
+    }
+
+    /// Keeps (or counts) one match.
+    fn accept(&mut self, doc: StoredDocument) -> ControlFlow<()> {
         if self.count_only {
             self.counted += 1;
             return ControlFlow::Continue(());
@@ -124,8 +147,8 @@ impl<'q> Collector<'q> {
         }
         if let Some(projection) = &self.query.projection {
             for doc in &mut out {
-                doc.doc = projection.apply(&doc.doc);
-                doc.text = None;
+                let projected = projection.apply(doc.doc());
+                doc.set_doc(projected);
             }
         }
         out

@@ -1,6 +1,9 @@
 //! Names, ids and stored documents: the rules every write is checked
 //! against before any SQL runs.
 
+use std::sync::OnceLock;
+
+use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use squall_query::{Document, IndexSpec, QueryError, check_integer_range, validate_document_at};
@@ -77,25 +80,69 @@ pub(crate) fn check_id(id: &Value, path: &str) -> Result<()> {
 }
 
 /// A document as stored: its JSON, insertion sequence and ETag.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Holds the stored JSON text, the parsed document, or both: a read whose
+/// index lookup alone decides the answer (see `exec`) never parses what it
+/// only sends back; [`doc`](Self::doc) parses on first use.
+#[derive(Debug, Clone)]
 pub struct StoredDocument {
-    /// The document (`_id` first).
-    pub doc: Document,
+    /// The parsed document (`_id` first), once needed.
+    doc: OnceLock<Document>,
     /// Its ETag (quoted), which changes when the content changes.
     pub etag: String,
     pub(crate) seq: i64,
-    /// The stored JSON text when `doc` is exactly it (no projection
-    /// applied): answers send it as is instead of serialising `doc` again.
-    pub(crate) text: Option<String>,
+    /// The stored JSON text when the document is exactly it (no projection
+    /// applied): answers send it as is instead of serialising it again.
+    text: Option<String>,
+}
+
+impl PartialEq for StoredDocument {
+    fn eq(&self, other: &Self) -> bool {
+        self.etag == other.etag && self.doc() == other.doc()
+    }
 }
 
 impl StoredDocument {
+    /// A document with its stored text, both already at hand.
+    pub(crate) fn new(doc: Document, etag: String, seq: i64, text: Option<String>) -> Self {
+        Self { doc: OnceLock::from(doc), etag, seq, text }
+    }
+
+    /// A stored text known to be one JSON object, parsed only if asked.
+    pub(crate) fn unparsed(text: String, etag: String, seq: i64) -> Self {
+        Self { doc: OnceLock::new(), etag, seq, text: Some(text) }
+    }
+
+    /// The document (`_id` first).
+    pub fn doc(&self) -> &Document {
+        self.doc.get_or_init(|| {
+            // `unparsed` texts were checked to be one JSON object, so this
+            // parse cannot fail; an empty document is the safe fallback.
+            match self.text.as_deref().map(serde_json::from_str::<Value>) {
+                Some(Ok(Value::Object(doc))) => doc,
+                _ => Document::new(),
+            }
+        })
+    }
+
+    /// The document, owned.
+    pub fn into_doc(mut self) -> Document {
+        self.doc();
+        self.doc.take().unwrap_or_default()
+    }
+
+    /// Replaces the document (a projection): the stored text no longer applies.
+    pub(crate) fn set_doc(&mut self, doc: Document) {
+        self.doc = OnceLock::from(doc);
+        self.text = None;
+    }
+
     /// The document as JSON text: the stored text when it is the document
-    /// as read (the common case), otherwise `doc` serialised.
+    /// as read (the common case), otherwise the document serialised.
     pub fn into_json(self) -> String {
         match self.text {
             Some(text) => text,
-            None => Value::Object(self.doc).to_string(),
+            None => Value::Object(self.into_doc()).to_string(),
         }
     }
 
@@ -103,13 +150,13 @@ impl StoredDocument {
     pub fn write_json(&self, out: &mut String) {
         match &self.text {
             Some(text) => out.push_str(text),
-            None => out.push_str(&Value::Object(self.doc.clone()).to_string()),
+            None => out.push_str(&Value::Object(self.doc().clone()).to_string()),
         }
     }
 
     /// The `_id`.
     pub fn id(&self) -> Option<&Value> {
-        self.doc.get("_id")
+        self.doc().get("_id")
     }
 }
 
@@ -270,9 +317,27 @@ pub(crate) fn load_index(id: i64, name: String, keys_text: &str, unique: bool) -
 /// Parses a stored document's text.
 pub(crate) fn load_doc(seq: i64, body: String, etag: String) -> Result<StoredDocument> {
     match serde_json::from_str(&body) {
-        Ok(Value::Object(doc)) => Ok(StoredDocument { doc, etag, seq, text: Some(body) }),
+        Ok(Value::Object(doc)) => Ok(StoredDocument::new(doc, etag, seq, Some(body))),
         _ => Err(StoreCorrupt(format!("document #{seq} is not a JSON object")).into()),
     }
+}
+
+/// Whether `text` is one JSON object, checked without building it (much
+/// cheaper than parsing: no allocation).
+pub(crate) fn is_json_object(text: &str) -> bool {
+    struct ObjectOnly;
+    impl<'de> Visitor<'de> for ObjectOnly {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(())
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.deserialize_map(ObjectOnly).and_then(|()| de.end()).is_ok()
 }
 
 /// Stored data that does not parse: a bug or tampering, never client input.

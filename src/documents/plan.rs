@@ -81,6 +81,24 @@ pub(crate) fn plan(filter: &Filter, indexes: &[LoadedIndex]) -> Plan {
     }
 }
 
+/// Whether `plan`'s candidates are exactly the documents `filter` matches,
+/// so the matcher need not see them: a lone string equality on `_id`, or on
+/// a top-level field through a single-field index on it. Strings only: a
+/// string's key is its UTF-8 bytes, so equal keys are equal strings, and an
+/// array holding the string has an entry for it, as MongoDB's equality
+/// matches it. (Numbers are left to the matcher: 1 and 1.0 share a key.)
+pub(crate) fn decides(plan: &Plan, filter: &Filter, indexes: &[LoadedIndex]) -> bool {
+    let Some((path, _)) = filter.string_equality() else { return false };
+    match plan {
+        Plan::FullScan => false,
+        Plan::Ids(_) => path == "_id",
+        Plan::Index { id, .. } => indexes
+            .iter()
+            .find(|index| index.id == *id)
+            .is_some_and(|index| matches!(index.spec.fields.as_slice(), [(field, _)] if field == path)),
+    }
+}
+
 /// Rewrites ranges that hold exactly one key of a single-field index as
 /// points, so the SQL says `key = $n`: besides being clearer, PostgreSQL
 /// then caches a generic plan instead of re-planning a range every time.

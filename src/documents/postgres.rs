@@ -20,7 +20,7 @@ use super::{
         DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, duplicate_id, duplicate_in, load_doc, load_index,
         now_rfc3339,
     },
-    plan::{Plan, numbered_range_sql, plan},
+    plan::{Plan, decides, numbered_range_sql, plan},
     tx::{RowSink, Tx},
     write::{WriteOp, WriteOutcome, execute},
 };
@@ -283,6 +283,7 @@ async fn run_query_on(
             },
         };
         let plan = plan(&query.filter, &meta.indexes);
+        collector.set_decided(decides(&plan, &query.filter, &meta.indexes));
         match read_once(conn, cache, name, &meta, &plan, collector).await? {
             Read::Done => return Ok(()),
             Read::Stale => *collector = collector.fresh(),

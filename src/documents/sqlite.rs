@@ -13,7 +13,7 @@ use super::{
     model::{
         DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, duplicate_id, duplicate_in, load_index, now_rfc3339,
     },
-    plan::{Plan, numbered_range_sql, plan},
+    plan::{Plan, decides, numbered_range_sql, plan},
     tx::{RowSink, Tx},
     write::{WriteOp, WriteOutcome, execute},
 };
@@ -122,6 +122,7 @@ fn run(
     let tx = conn.unchecked_transaction()?;
     let Some(meta) = meta_for(&tx, cache, name)? else { return Ok(false) };
     let plan = plan(&query.filter, &meta.indexes);
+    collector.set_decided(decides(&plan, &query.filter, &meta.indexes));
     scan(&tx, meta.id, &plan, &mut |seq, body, etag| collector.push(seq, body, etag))?;
     drop(tx); // read-only: nothing to commit
     Ok(true)

@@ -67,7 +67,7 @@ pub struct UpdateResult {
 }
 
 fn stored(doc: &PreparedDoc, seq: i64) -> StoredDocument {
-    StoredDocument { doc: doc.doc.clone(), etag: doc.etag.clone(), seq, text: Some(doc.body.clone()) }
+    StoredDocument::new(doc.doc.clone(), doc.etag.clone(), seq, Some(doc.body.clone()))
 }
 
 fn not_found(collection: &str, id: &Value) -> DocumentsError {
@@ -171,7 +171,7 @@ pub(crate) fn execute(tx: &mut dyn Tx, collection: &str, op: WriteOp, limits: Do
             if !if_match_allows(if_match.as_deref(), Some(&current.etag)) {
                 return Err(precondition(true));
             }
-            match updated(&current.doc, &update, limits, "update")? {
+            match updated(current.doc(), &update, limits, "update")? {
                 None => Ok(WriteOutcome::Patched(current)),
                 Some(doc) => {
                     rewrite(tx, current.seq, &indexes, &doc)?;
@@ -197,7 +197,7 @@ pub(crate) fn execute(tx: &mut dyn Tx, collection: &str, op: WriteOp, limits: Do
             let found = matches(tx, coll, Filter::clone(&filter), &indexes)?;
             let mut result = UpdateResult { matched: found.len() as u64, modified: 0, upserted_id: None };
             for current in &found {
-                if let Some(doc) = updated(&current.doc, &update, limits, "update")? {
+                if let Some(doc) = updated(current.doc(), &update, limits, "update")? {
                     rewrite(tx, current.seq, &indexes, &doc)?;
                     result.modified += 1;
                 }
@@ -253,7 +253,7 @@ pub(crate) fn execute(tx: &mut dyn Tx, collection: &str, op: WriteOp, limits: Do
             let all = matches(tx, coll, everything, &[])?;
             let new = [index];
             for doc in &all {
-                let entries = entries_for(&new, &doc.doc)?;
+                let entries = entries_for(&new, doc.doc())?;
                 tx.insert_entries(doc.seq, &entries, &new)?;
             }
             Ok(WriteOutcome::IndexCreated { created: true })

@@ -197,3 +197,49 @@ async fn an_indexed_find_one_uses_the_index_and_no_seq_scan_on_documents_on_post
     let one = send(&app, Method::POST, &coll("people", "find_one"), Some(&json!({"filter": {"name": "John"}}))).await;
     assert_eq!(expect_json(one, StatusCode::OK, "find_one").await["name"], "John");
 }
+
+// A lone string equality served by a single-field index (or `_id`) is
+// answered from the index alone, without the matcher: the answers must be
+// exactly MongoDB's, arrays, near misses and lookalikes included, for
+// find, find_one, count and GET by id.
+both_backends!(string_equalities_answered_from_an_index_alone_are_exact, |app| {
+    let docs = json!([
+        {"_id": "a", "name": "John"},
+        {"_id": "b", "name": ["x", "John"]},
+        {"_id": "c", "name": [["John"]]},
+        {"_id": "d", "name": {"first": "John"}},
+        {"_id": "e"},
+        {"_id": "f", "name": null},
+        {"_id": "g", "name": "john"},
+        {"_id": "h", "name": "John "},
+        {"_id": "i", "name": ["John", "John"]},
+        {"_id": "j", "name": "Joh"},
+        {"_id": "k", "name": "John\u{0}"},
+        {"_id": "l", "name": 1},
+        {"_id": "m", "name": "John", "more": true}
+    ]);
+    insert_many(&app, "eq", docs).await;
+    for stage in ["before the index", "with the index"] {
+        let found = find(&app, "eq", json!({"filter": {"name": "John"}})).await;
+        assert_eq!(ids(&found), vec![json!("a"), json!("b"), json!("i"), json!("m")], "{stage}");
+        assert_eq!(found[1], json!({"_id": "b", "name": ["x", "John"]}), "{stage}: stored text as written");
+        let explicit = find(&app, "eq", json!({"filter": {"name": {"$eq": "John"}}})).await;
+        assert_eq!(ids(&explicit), ids(&found), "{stage}: $eq");
+        assert_eq!(count(&app, "eq", json!({"name": "John"})).await, 4, "{stage}: count");
+        let first = send(&app, Method::POST, &coll("eq", "find_one"), Some(&json!({"filter": {"name": "John"}}))).await;
+        assert_eq!(expect_json(first, StatusCode::OK, "find_one").await, json!({"_id": "a", "name": "John"}));
+        let skipped = find(&app, "eq", json!({"filter": {"name": "John"}, "skip": 1, "limit": 2})).await;
+        assert_eq!(ids(&skipped), vec![json!("b"), json!("i")], "{stage}: skip and limit");
+        let projected = find(&app, "eq", json!({"filter": {"name": "John"}, "projection": {"name": 0}})).await;
+        assert_eq!(projected[3], json!({"_id": "m", "more": true}), "{stage}: projection");
+        let sorted = find(&app, "eq", json!({"filter": {"name": "John"}, "sort": {"_id": -1}})).await;
+        assert_eq!(ids(&sorted), vec![json!("m"), json!("i"), json!("b"), json!("a")], "{stage}: sort");
+        let none = send(&app, Method::POST, &coll("eq", "find_one"), Some(&json!({"filter": {"name": "Jo"}}))).await;
+        assert_eq!(none.status(), StatusCode::NOT_FOUND, "{stage}: no match");
+        let by_id = find(&app, "eq", json!({"filter": {"_id": "c"}})).await;
+        assert_eq!(by_id, vec![json!({"_id": "c", "name": [["John"]]})], "{stage}: by _id");
+        assert!(find(&app, "eq", json!({"filter": {"_id": "C"}})).await.is_empty(), "{stage}: _id is case-sensitive");
+        let response = put_index(&app, "eq", "by_name", json!({"keys": {"name": 1}})).await;
+        assert!(response.status().is_success(), "index");
+    }
+});

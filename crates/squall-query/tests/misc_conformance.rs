@@ -275,3 +275,25 @@ fn integer_range_check() {
         assert!(e.as_ref().is_err_and(|e| e.message.contains("integer out of range")), "out of range: {t}");
     }
 }
+
+#[test]
+fn string_equality_is_recognised_only_for_one_top_level_string_equality() {
+    let f = |v: Value| Filter::parse(&v, "filter").expect("filter");
+    assert_eq!(f(json!({"name": "John"})).string_equality(), Some(("name", "John")));
+    assert_eq!(f(json!({"name": {"$eq": "John"}})).string_equality(), Some(("name", "John")));
+    for (case, filter) in [
+        ("number", json!({"name": 1})),
+        ("null", json!({"name": null})),
+        ("dotted path", json!({"a.b": "John"})),
+        ("two fields", json!({"name": "John", "age": 3})),
+        ("two predicates", json!({"name": {"$eq": "John", "$ne": "x"}})),
+        ("one-element $in", json!({"name": {"$in": ["John"]}})),
+        ("$and", json!({"$and": [{"name": "John"}]})),
+        ("array", json!({"name": ["John"]})),
+        ("object", json!({"name": {"first": "John"}})),
+        ("range", json!({"name": {"$gte": "John"}})),
+        ("empty", json!({})),
+    ] {
+        assert_eq!(f(filter).string_equality(), None, "{case}");
+    }
+}

@@ -106,6 +106,21 @@ impl Filter {
         equality_in(&self.clauses, path)
     }
 
+    /// If the whole filter is one string equality on one top-level field
+    /// (`{"name": "John"}` or `{"name": {"$eq": "John"}}`), its field and
+    /// string. A document matches it exactly when the field is that string
+    /// or an array holding it as an element, i.e. exactly when a
+    /// single-field index on the field has an entry for the string.
+    pub fn string_equality(&self) -> Option<(&str, &str)> {
+        match self.clauses.as_slice() {
+            [Expr::Path { path, parts, preds }] if parts.len() == 1 => match preds.as_slice() {
+                [Pred::Eq(Value::String(s))] => Some((path.as_str(), s.as_str())),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Every top-level equality `(path, value)`, in filter order, looking
     /// inside top-level `$and`s (used for upsert seeds).
     pub(crate) fn equalities(&self) -> Vec<(&str, &Value)> {
