@@ -29,6 +29,17 @@ fn is_point(range: &KeyRange) -> bool {
     matches!((&range.start, &range.end), (KeyBound::Included(a), KeyBound::Included(b)) if a == b)
 }
 
+/// The key of `ranges` when they are one point (an equality).
+pub(crate) fn single_point(ranges: &[KeyRange]) -> Option<&[u8]> {
+    match ranges {
+        [range] if is_point(range) => match &range.start {
+            KeyBound::Included(key) => Some(key),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Whether a range holds one whole key of a single-field index: the planner
 /// renders an equality as `[key, successor(key))`, and a single field's
 /// encoding is prefix-free, so that range is exactly one key.

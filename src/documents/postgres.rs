@@ -6,7 +6,7 @@
 //! rule. Concurrent writers are serialised per document by `FOR UPDATE`,
 //! and against index builds by a lock on the collection's row.
 
-use std::{ops::ControlFlow, sync::Arc};
+use std::{borrow::Cow, ops::ControlFlow, sync::Arc};
 
 use futures::TryStreamExt;
 use sqlx::{PgConnection, Postgres, Row, postgres::PgArguments, query::Query};
@@ -20,7 +20,7 @@ use super::{
         DocLimits, Entry, LoadedIndex, PreparedDoc, StoredDocument, duplicate_id, duplicate_in, load_doc, load_index,
         now_rfc3339,
     },
-    plan::{Plan, decides, numbered_range_sql, plan},
+    plan::{Plan, decides, numbered_range_sql, plan, single_point},
     tx::{RowSink, Tx},
     write::{WriteOp, WriteOutcome, execute},
 };
@@ -109,31 +109,47 @@ async fn indexes<'e>(executor: impl sqlx::PgExecutor<'e>, collection: i64) -> Re
 /// index, the entries of index `$1` alone: `meta.rs` says why that needs
 /// the version only when nothing is found. A document under several keys
 /// comes back once per key, next to itself, and `read_once` skips repeats.
-fn read_sql(plan: &Plan) -> (String, Vec<Vec<u8>>) {
+fn read_sql(plan: &Plan) -> (Cow<'static, str>, Vec<Vec<u8>>) {
     match plan {
         Plan::FullScan => (
-            "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
-             JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq"
-                .to_owned(),
+            Cow::Borrowed(
+                "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
+                 JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq",
+            ),
             Vec::new(),
+        ),
+        // The common lookups (one `_id`, one indexed value) need no SQL built.
+        Plan::Ids(ranges) if let Some(key) = single_point(ranges) => (
+            Cow::Borrowed(
+                "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
+                 JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 AND d.id_key = $2",
+            ),
+            vec![key.to_vec()],
+        ),
+        Plan::Index { ranges, .. } if let Some(key) = single_point(ranges) => (
+            Cow::Borrowed(
+                "SELECT d.seq, d.body, d.etag FROM index_entries e JOIN documents d ON d.seq = e.doc_seq \
+                 WHERE e.index_id = $1 AND e.key = $2 ORDER BY e.doc_seq",
+            ),
+            vec![key.to_vec()],
         ),
         Plan::Ids(ranges) => {
             let (cond, binds) = numbered_range_sql("d.id_key", ranges, '$', 2);
             (
-                format!(
+                Cow::Owned(format!(
                     "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
                      JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 AND {cond} ORDER BY d.seq"
-                ),
+                )),
                 binds,
             )
         }
         Plan::Index { ranges, .. } => {
             let (cond, binds) = numbered_range_sql("e.key", ranges, '$', 2);
             (
-                format!(
+                Cow::Owned(format!(
                     "SELECT d.seq, d.body, d.etag FROM index_entries e JOIN documents d ON d.seq = e.doc_seq \
                      WHERE e.index_id = $1 AND {cond} ORDER BY e.doc_seq"
-                ),
+                )),
                 binds,
             )
         }
@@ -209,7 +225,7 @@ async fn read_once(
         }
         batch.push((seq, body, etag));
         if batch.len() >= INLINE_ROWS {
-            done = push_batch(collector, std::mem::take(&mut batch)).await?;
+            done = Box::pin(push_batch(collector, std::mem::take(&mut batch))).await?;
         }
     }
     drop(rows);
@@ -218,14 +234,16 @@ async fn read_once(
     }
     if first == 0 && last.is_none() {
         // Nothing under the index: an answer only if the index still exists.
-        if head(conn, name).await? != Some((meta.id, meta.version)) {
+        // Boxed here and below: cold paths whose futures would otherwise
+        // enlarge every read's (large futures are copied as they move).
+        if Box::pin(head(conn, name)).await? != Some((meta.id, meta.version)) {
             cache.forget(name);
             return Ok(Read::Stale);
         }
         cache.confirmed(meta);
     }
     if !done {
-        push_batch(collector, batch).await?;
+        Box::pin(push_batch(collector, batch)).await?;
     }
     Ok(Read::Done)
 }
@@ -274,7 +292,7 @@ async fn run_query_on(
     for _ in 0..3 {
         let meta = match cache.any(name).filter(|meta| !cache.recheck_due(meta, RECHECK_EVERY)) {
             Some(meta) => meta,
-            None => match load_meta(conn, name).await? {
+            None => match Box::pin(load_meta(conn, name)).await? {
                 Some(meta) => {
                     cache.put(name, Arc::clone(&meta));
                     meta

@@ -17,7 +17,7 @@
 //!
 //! Writes keep sqlx's pool and its transactions.
 
-use std::time::Duration;
+use std::{future::Future, time::Duration};
 
 use deadpool::managed::{self, Metrics, Object, PoolError, RecycleError, RecycleResult};
 use sqlx::{Connection, PgConnection, postgres::PgConnectOptions};
@@ -37,8 +37,10 @@ impl managed::Manager for Manager {
     type Type = PgConnection;
     type Error = sqlx::Error;
 
-    async fn create(&self) -> std::result::Result<PgConnection, sqlx::Error> {
-        PgConnection::connect_with(&self.options).await
+    fn create(&self) -> impl Future<Output = std::result::Result<PgConnection, sqlx::Error>> + Send {
+        // Boxed: connecting (TLS included) is a large future, and deadpool's
+        // `get` would otherwise carry it inline on every read.
+        Box::pin(PgConnection::connect_with(&self.options))
     }
 
     async fn recycle(&self, _conn: &mut PgConnection, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
