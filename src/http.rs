@@ -20,7 +20,8 @@ pub mod rate_limit;
 mod cors;
 
 use axum::http::header;
-use axum::{Router, extract::DefaultBodyLimit, middleware::from_fn_with_state};
+use axum::{Router, extract::DefaultBodyLimit};
+use tower::ServiceBuilder;
 use tower_http::{compression::CompressionLayer, sensitive_headers::SetSensitiveRequestHeadersLayer};
 
 use crate::context::AppContext;
@@ -35,14 +36,9 @@ pub fn routes() -> Router<AppContext> {
 pub fn router(ctx: AppContext, extra: Router<AppContext>) -> Router {
     let body_limit = usize::try_from(ctx.config().limits.body_bytes).unwrap_or(usize::MAX);
     let cors = cors::layer(&ctx.config().cors);
-    routes()
-        .merge(extra)
-        .fallback(middleware::not_found)
-        .layer(from_fn_with_state(ctx.clone(), middleware::guard))
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(CompressionLayer::new().gzip(true).br(true))
-        .layer(cors)
-        .layer(from_fn_with_state(ctx.clone(), middleware::edge))
+    // One composed layer (outermost first) rather than six `Router::layer`
+    // calls, each of which boxes every route's service once more.
+    let stack = ServiceBuilder::new()
         // Marks credentials so that any Debug print of a request shows
         // "Sensitive" instead of the key.
         .layer(SetSensitiveRequestHeadersLayer::new([
@@ -50,5 +46,10 @@ pub fn router(ctx: AppContext, extra: Router<AppContext>) -> Router {
             header::COOKIE,
             header::PROXY_AUTHORIZATION,
         ]))
-        .with_state(ctx)
+        .layer(middleware::AroundLayer(middleware::Edge(ctx.clone())))
+        .layer(cors)
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::AroundLayer(middleware::Guard(ctx.clone())));
+    routes().merge(extra).fallback(middleware::not_found).layer(stack).with_state(ctx)
 }

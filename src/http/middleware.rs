@@ -4,6 +4,8 @@
 //! deadline (504).
 
 use std::{
+    convert::Infallible,
+    future::Future,
     panic::AssertUnwindSafe,
     pin::Pin,
     task::{Context, Poll},
@@ -12,12 +14,12 @@ use std::{
 
 use axum::{
     body::{Body, Bytes},
-    extract::{MatchedPath, Request, State},
+    extract::{MatchedPath, Request},
     http::{HeaderValue, StatusCode, header},
-    middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
-use futures::FutureExt;
+use futures::{FutureExt, future::BoxFuture};
+use tower::{Layer, Service};
 use tracing::Instrument;
 
 use super::{error::ApiError, problem::ProblemKind};
@@ -59,8 +61,113 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
         .unwrap_or("a panic with a non-string payload")
 }
 
+/// The rest of the stack, as a middleware sees it.
+pub(crate) trait Inner: Service<Request, Response: IntoResponse, Error = Infallible> + Send + 'static
+where
+    Self::Future: Send + 'static,
+{
+}
+
+impl<S> Inner for S
+where
+    S: Service<Request, Response: IntoResponse, Error = Infallible> + Send + 'static,
+    S::Future: Send + 'static,
+{
+}
+
+/// Runs the rest of the stack (readied by [`AroundService::poll_ready`]).
+async fn run<S: Inner>(mut inner: S, request: Request) -> Response
+where
+    S::Future: Send + 'static,
+{
+    match inner.call(request).await {
+        Ok(response) => response.into_response(),
+        Err(never) => match never {},
+    }
+}
+
+/// A middleware: what it does around the rest of the stack.
+pub(crate) trait Around: Clone + Send + Sync + 'static {
+    /// Handles `request`, passing it on to `inner` (or not).
+    fn around<S: Inner>(self, request: Request, inner: S) -> impl Future<Output = Response> + Send + 'static
+    where
+        S::Future: Send + 'static;
+}
+
+/// A tower layer for an [`Around`]. Unlike axum's `from_fn`, which boxes a
+/// clone of the whole inner stack on every request, this keeps the inner
+/// service's type: one boxed future per request and layer.
+#[derive(Debug, Clone)]
+pub(crate) struct AroundLayer<A>(pub(crate) A);
+
+impl<A: Around, S> Layer<S> for AroundLayer<A> {
+    type Service = AroundService<A, S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AroundService { around: self.0.clone(), inner }
+    }
+}
+
+/// The service of an [`AroundLayer`].
+#[derive(Debug, Clone)]
+pub(crate) struct AroundService<A, S> {
+    around: A,
+    inner: S,
+}
+
+impl<A, S> Service<Request> for AroundService<A, S>
+where
+    A: Around,
+    S: Inner + Clone,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        // The readied service goes with the request; a clone stays behind.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(self.around.clone().around(request, inner).map(Ok))
+    }
+}
+
+/// The outermost middleware ([`edge`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Edge(pub(crate) AppContext);
+
+impl Around for Edge {
+    fn around<S: Inner>(self, request: Request, inner: S) -> impl Future<Output = Response> + Send + 'static
+    where
+        S::Future: Send + 'static,
+    {
+        edge(self.0, request, inner)
+    }
+}
+
+/// The middleware in front of every handler ([`guard`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Guard(pub(crate) AppContext);
+
+impl Around for Guard {
+    fn around<S: Inner>(self, request: Request, inner: S) -> impl Future<Output = Response> + Send + 'static
+    where
+        S::Future: Send + 'static,
+    {
+        guard(self.0, request, inner).map(IntoResponse::into_response)
+    }
+}
+
 /// Middleware: the outermost layer.
-pub async fn edge(State(ctx): State<AppContext>, mut request: Request, next: Next) -> Response {
+async fn edge<S: Inner>(ctx: AppContext, mut request: Request, next: S) -> Response
+where
+    S::Future: Send + 'static,
+{
     let started = Instant::now();
     let request_id = request_id_of(&request);
     request.extensions_mut().insert(RequestId(request_id.clone()));
@@ -76,7 +183,7 @@ pub async fn edge(State(ctx): State<AppContext>, mut request: Request, next: Nex
     );
     let guard = ctx.lifecycle().track();
 
-    let outcome = AssertUnwindSafe(next.run(request)).catch_unwind().instrument(span.clone()).await;
+    let outcome = AssertUnwindSafe(run(next, request)).catch_unwind().instrument(span.clone()).await;
     let mut response = outcome.unwrap_or_else(|panic| {
         let message = panic_message(&*panic).to_owned();
         tracing::error!(parent: &span, panic = %message, "handler panicked");
@@ -158,15 +265,18 @@ pub struct NoDeadline;
 /// running after `limits.request_timeout_ms` is dropped (its queries and
 /// calls cancelled) and the client gets a 504. One layer rather than three
 /// saves two boxed futures per request.
-pub async fn guard(State(ctx): State<AppContext>, mut request: Request, next: Next) -> Result<Response, ApiError> {
+async fn guard<S: Inner>(ctx: AppContext, mut request: Request, next: S) -> Result<Response, ApiError>
+where
+    S::Future: Send + 'static,
+{
     let caller = super::auth::authorize(&ctx, &request)?;
     super::rate_limit::admit(&ctx, &request, &caller)?;
     request.extensions_mut().insert(caller);
     let limit = Duration::from_millis(ctx.config().limits.request_timeout_ms);
     if request.extensions().get::<NoDeadline>().is_some() {
-        return Ok(next.run(request).await);
+        return Ok(run(next, request).await);
     }
-    tokio::time::timeout(limit, next.run(request)).await.map_err(|_| {
+    tokio::time::timeout(limit, run(next, request)).await.map_err(|_| {
         ApiError::new(
             ProblemKind::RequestTimeout,
             format!("the request did not finish within limits.request_timeout_ms ({} ms)", limit.as_millis()),
