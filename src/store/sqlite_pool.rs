@@ -15,13 +15,13 @@
 use std::{
     path::Path,
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, RwLock,
         atomic::{AtomicBool, Ordering},
-        mpsc,
     },
     thread,
 };
 
+use crossbeam_channel::{Receiver, Sender};
 use rusqlite::{Connection, InterruptHandle, OpenFlags};
 use tokio::sync::oneshot;
 
@@ -54,10 +54,14 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// A writer thread and reader threads over one database file.
+/// A writer thread and reader threads over one database file. The readers
+/// share one multi-consumer queue: a job wakes one idle reader, and no lock
+/// is taken around the receiving end (a `Mutex<mpsc::Receiver>` would make
+/// every job wake a second thread waiting on the lock).
 pub(crate) struct SqlitePool {
-    writer: Mutex<Option<mpsc::Sender<Job>>>,
-    readers: Mutex<Option<mpsc::Sender<Job>>>,
+    /// `None` once closing: dropping the senders stops the threads.
+    writer: RwLock<Option<Sender<Job>>>,
+    readers: RwLock<Option<Sender<Job>>>,
     /// Reader threads first, the writer last: the last connection to close
     /// checkpoints and removes the WAL, and only the writer can.
     threads: Mutex<Vec<thread::JoinHandle<()>>>,
@@ -82,24 +86,13 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn spawn_worker(
-    name: String,
-    mut conn: Connection,
-    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
-) -> Result<thread::JoinHandle<()>, StoreError> {
+fn spawn_worker(name: String, mut conn: Connection, jobs: Receiver<Job>) -> Result<thread::JoinHandle<()>, StoreError> {
     thread::Builder::new()
         .name(name)
         .spawn(move || {
-            loop {
-                // The lock is only held while waiting for the next job.
-                let job = match jobs.lock() {
-                    Ok(receiver) => receiver.recv(),
-                    Err(_) => return,
-                };
-                match job {
-                    Ok(job) => job(&mut conn),
-                    Err(_) => return, // every sender dropped: shutting down
-                }
+            // Ends when every sender is dropped (shutting down).
+            while let Ok(job) = jobs.recv() {
+                job(&mut conn);
             }
         })
         .map_err(StoreError::Io)
@@ -121,21 +114,20 @@ impl SqlitePool {
         configure(&writer)?;
         init(&mut writer)?;
 
-        let (write_tx, write_rx) = mpsc::channel::<Job>();
-        let (read_tx, read_rx) = mpsc::channel::<Job>();
-        let writer_thread = spawn_worker("sqlite-writer".into(), writer, Arc::new(Mutex::new(write_rx)))?;
+        let (write_tx, write_rx) = crossbeam_channel::unbounded::<Job>();
+        let (read_tx, read_rx) = crossbeam_channel::unbounded::<Job>();
+        let writer_thread = spawn_worker("sqlite-writer".into(), writer, write_rx)?;
         let mut threads = Vec::new();
-        let read_rx = Arc::new(Mutex::new(read_rx));
         for i in 0..readers.max(1) {
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
             let conn = Connection::open_with_flags(path, flags)?;
             configure(&conn)?;
-            threads.push(spawn_worker(format!("sqlite-reader-{i}"), conn, Arc::clone(&read_rx))?);
+            threads.push(spawn_worker(format!("sqlite-reader-{i}"), conn, read_rx.clone())?);
         }
         threads.push(writer_thread);
         Ok(Self {
-            writer: Mutex::new(Some(write_tx)),
-            readers: Mutex::new(Some(read_tx)),
+            writer: RwLock::new(Some(write_tx)),
+            readers: RwLock::new(Some(read_tx)),
             threads: Mutex::new(threads),
         })
     }
@@ -160,7 +152,7 @@ impl SqlitePool {
         self.run(&self.writer, f).await
     }
 
-    async fn run<T, E, F>(&self, queue: &Mutex<Option<mpsc::Sender<Job>>>, f: F) -> Result<T, E>
+    async fn run<T, E, F>(&self, queue: &RwLock<Option<Sender<Job>>>, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -183,8 +175,10 @@ impl SqlitePool {
             }
             let _ = reply_tx.send(result); // the caller may have gone meanwhile
         });
-        let sender = queue.lock().ok().and_then(|q| q.clone()).ok_or(StoreError::Closed)?;
-        sender.send(job).map_err(|_| StoreError::Closed)?;
+        {
+            let queue = queue.read().map_err(|_| StoreError::Closed)?;
+            queue.as_ref().ok_or(StoreError::Closed)?.send(job).map_err(|_| StoreError::Closed)?;
+        }
         let mut guard = CancelOnDrop(Some(control));
         let result = reply_rx.await.map_err(|_| StoreError::Closed)?;
         guard.0 = None; // finished: nothing to cancel
@@ -194,8 +188,8 @@ impl SqlitePool {
     /// Stops accepting jobs, lets queued ones finish and joins the threads
     /// (on a blocking thread, so the reactor is not held up).
     pub(crate) async fn close(&self) {
-        let readers = self.readers.lock().ok().and_then(|mut sender| sender.take());
-        let writer = self.writer.lock().ok().and_then(|mut sender| sender.take());
+        let readers = self.readers.write().ok().and_then(|mut sender| sender.take());
+        let writer = self.writer.write().ok().and_then(|mut sender| sender.take());
         let threads = self.threads.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
         let _ = tokio::task::spawn_blocking(move || {
             drop(readers);
