@@ -113,10 +113,17 @@ impl Collection {
 
     async fn write(&self, op: WriteOp) -> Result<WriteOutcome> {
         let name = self.name.as_str().to_owned();
-        match self.store.backend_ref() {
+        let changes_indexes =
+            matches!(op, WriteOp::CreateIndex { .. } | WriteOp::DropIndex { .. } | WriteOp::DropCollection);
+        let outcome = match self.store.backend_ref() {
             BackendRef::Sqlite(s) => sqlite::write(s, name, op, self.limits).await,
             BackendRef::Postgres(p) => postgres::write(p, name, op, self.limits).await,
+        };
+        if changes_indexes {
+            // This instance's next read plans with the new index list at once.
+            self.meta.forget(self.name.as_str());
         }
+        outcome
     }
 
     /// Inserts one document (`_id` generated as a UUIDv7 string when absent).

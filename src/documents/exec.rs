@@ -58,6 +58,15 @@ impl<'q> Collector<'q> {
         Self { found: Vec::new(), counted: 0, decided: false, ..*self }
     }
 
+    /// How many rows the store may stop after: `skip + limit` when the plan
+    /// decides the filter and no sort needs every match; `None` otherwise.
+    pub(crate) fn row_limit(&self) -> Option<i64> {
+        if !self.decided || self.count_only || self.query.sort.is_some() {
+            return None;
+        }
+        self.keep.map(|keep| i64::try_from(keep).unwrap_or(i64::MAX))
+    }
+
     /// Says whether the plan about to feed rows decides the filter alone.
     pub(crate) fn set_decided(&mut self, decided: bool) {
         self.decided = decided;

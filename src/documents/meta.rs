@@ -9,8 +9,12 @@
 //!   transaction (its entries with it) and its id is never reused, so any
 //!   entry seen proves the index whole in that snapshot, and its answer
 //!   exact. When nothing is found, the version is checked before answering.
-//!   An index created by another instance is therefore noticed by a miss,
-//!   a write, or at the latest by the periodic re-check ([`MetaCache::recheck_due`]).
+//!   This rests on three facts of the write path: index ids are never
+//!   reused, entries are only written with their index, and collections
+//!   are never renamed. An index created by another instance is therefore
+//!   used from this instance's next miss, or at the latest after the
+//!   periodic re-check ([`MetaCache::recheck_due`]); one created or dropped
+//!   through this instance, from its next read (the entry is forgotten).
 
 use std::{
     collections::HashMap,

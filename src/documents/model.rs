@@ -120,7 +120,10 @@ impl StoredDocument {
             // parse cannot fail; an empty document is the safe fallback.
             match self.text.as_deref().map(serde_json::from_str::<Value>) {
                 Some(Ok(Value::Object(doc))) => doc,
-                _ => Document::new(),
+                _ => {
+                    tracing::error!(seq = self.seq, "corrupt stored document: its text is not a JSON object");
+                    Document::new()
+                }
             }
         })
     }

@@ -8,7 +8,7 @@
 
 use std::{borrow::Cow, ops::ControlFlow, sync::Arc};
 
-use futures::TryStreamExt;
+use futures::{FutureExt, TryStreamExt};
 use sqlx::{PgConnection, Postgres, Row, postgres::PgArguments, query::Query};
 use tokio::runtime::Handle;
 
@@ -28,6 +28,10 @@ use crate::store::PostgresStore;
 
 /// Rows matched on the reactor before moving to a blocking thread.
 const INLINE_ROWS: usize = 256;
+
+/// Rows already received that a read which stopped early still reads to
+/// reach the end of its result, before leaving that to a background drain.
+const MAX_LEFTOVER_ROWS: usize = 16;
 
 /// The candidate query of `plan` inside a write: rows locked `FOR UPDATE`
 /// (reads use [`read_sql`]).
@@ -109,12 +113,14 @@ async fn indexes<'e>(executor: impl sqlx::PgExecutor<'e>, collection: i64) -> Re
 /// index, the entries of index `$1` alone: `meta.rs` says why that needs
 /// the version only when nothing is found. A document under several keys
 /// comes back once per key, next to itself, and `read_once` skips repeats.
+/// Every statement but the one-`_id` lookup ends with `LIMIT $n` (the last
+/// parameter; NULL for none), set only when the plan decides the filter.
 fn read_sql(plan: &Plan) -> (Cow<'static, str>, Vec<Vec<u8>>) {
     match plan {
         Plan::FullScan => (
             Cow::Borrowed(
                 "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
-                 JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq",
+                 JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq LIMIT $2",
             ),
             Vec::new(),
         ),
@@ -129,26 +135,28 @@ fn read_sql(plan: &Plan) -> (Cow<'static, str>, Vec<Vec<u8>>) {
         Plan::Index { ranges, .. } if let Some(key) = single_point(ranges) => (
             Cow::Borrowed(
                 "SELECT d.seq, d.body, d.etag FROM index_entries e JOIN documents d ON d.seq = e.doc_seq \
-                 WHERE e.index_id = $1 AND e.key = $2 ORDER BY e.doc_seq",
+                 WHERE e.index_id = $1 AND e.key = $2 ORDER BY e.doc_seq LIMIT $3",
             ),
             vec![key.to_vec()],
         ),
         Plan::Ids(ranges) => {
             let (cond, binds) = numbered_range_sql("d.id_key", ranges, '$', 2);
+            let limit = binds.len() + 2;
             (
                 Cow::Owned(format!(
                     "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
-                     JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 AND {cond} ORDER BY d.seq"
+                     JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 AND {cond} ORDER BY d.seq LIMIT ${limit}"
                 )),
                 binds,
             )
         }
         Plan::Index { ranges, .. } => {
             let (cond, binds) = numbered_range_sql("e.key", ranges, '$', 2);
+            let limit = binds.len() + 2;
             (
                 Cow::Owned(format!(
                     "SELECT d.seq, d.body, d.etag FROM index_entries e JOIN documents d ON d.seq = e.doc_seq \
-                     WHERE e.index_id = $1 AND {cond} ORDER BY e.doc_seq"
+                     WHERE e.index_id = $1 AND {cond} ORDER BY e.doc_seq LIMIT ${limit}"
                 )),
                 binds,
             )
@@ -156,11 +164,19 @@ fn read_sql(plan: &Plan) -> (Cow<'static, str>, Vec<Vec<u8>>) {
     }
 }
 
-/// Binds [`read_sql`]'s parameters: the index id or the collection's name, then the keys.
-fn bind_read<'q>(sql: &'q str, plan: &Plan, name: &'q str, binds: Vec<Vec<u8>>) -> Query<'q, Postgres, PgArguments> {
+/// Binds [`read_sql`]'s parameters: the index id or the collection's name,
+/// the keys, then the row limit (where the statement has one).
+fn bind_read<'q>(
+    sql: &'q str,
+    plan: &Plan,
+    name: &'q str,
+    binds: Vec<Vec<u8>>,
+    limit: Option<i64>,
+) -> Query<'q, Postgres, PgArguments> {
     match plan {
-        Plan::Index { id, .. } => bind_all(sql, *id, None, binds),
-        Plan::FullScan | Plan::Ids(_) => bind_all(sql, name, None, binds),
+        Plan::Index { id, .. } => bind_all(sql, *id, None, binds).bind(limit),
+        Plan::Ids(ranges) if single_point(ranges).is_some() => bind_all(sql, name, None, binds),
+        Plan::FullScan | Plan::Ids(_) => bind_all(sql, name, None, binds).bind(limit),
     }
 }
 
@@ -177,7 +193,8 @@ async fn load_meta(conn: &mut PgConnection, name: &str) -> Result<Option<Arc<Col
 
 /// How a read ended.
 enum Read {
-    Done,
+    /// `true` when the result was read to its end (the connection is idle).
+    Done(bool),
     /// The cached index list was stale for a plan that depends on it.
     Stale,
 }
@@ -195,14 +212,18 @@ async fn read_once(
     let (sql, binds) = read_sql(plan);
     // Column of `seq`: rows without an index lead with the collection's id and version.
     let first = if matches!(plan, Plan::Index { .. }) { 0 } else { 2 };
-    let mut rows = bind_read(&sql, plan, name, binds).fetch(&mut *conn);
+    let mut rows = bind_read(&sql, plan, name, binds, collector.row_limit()).fetch(&mut *conn);
     let mut seen_head = false;
     let mut last = None;
     let mut inline = 0usize;
     let mut batch: Vec<(i64, String, String)> = Vec::new();
     let mut done = false;
+    let mut finished = false;
     while !done {
-        let Some(row) = rows.try_next().await? else { break };
+        let Some(row) = rows.try_next().await? else {
+            finished = true;
+            break;
+        };
         if first > 0 && !seen_head {
             seen_head = true;
             let (id, version): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
@@ -228,6 +249,19 @@ async fn read_once(
             done = Box::pin(push_batch(collector, std::mem::take(&mut batch))).await?;
         }
     }
+    // Stopped early: read what has already arrived (often the end of the
+    // result, in the same packet as the last row needed), without waiting.
+    for _ in 0..if finished { 0 } else { MAX_LEFTOVER_ROWS } {
+        match rows.try_next().now_or_never() {
+            Some(Ok(Some(_))) => {}
+            Some(Ok(None)) => {
+                finished = true;
+                break;
+            }
+            Some(Err(e)) => return Err(e.into()),
+            None => break,
+        }
+    }
     drop(rows);
     if first > 0 && !seen_head {
         cache.forget(name); // the collection is gone
@@ -245,7 +279,7 @@ async fn read_once(
     if !done {
         Box::pin(push_batch(collector, batch)).await?;
     }
-    Ok(Read::Done)
+    Ok(Read::Done(finished))
 }
 
 /// Parses a batch on a blocking thread, then offers it; `true` when done.
@@ -274,21 +308,22 @@ async fn run_query(
     collector: &mut Collector<'_>,
 ) -> Result<()> {
     let mut read = store.read_connection().await?;
-    let outcome = run_query_on(read.conn()?, cache, name, query, collector).await;
-    if outcome.is_ok() {
-        read.release();
+    match run_query_on(read.conn()?, cache, name, query, collector).await {
+        Ok(true) => read.release(),
+        Ok(false) => read.release_after_drain(),
+        Err(e) => return Err(e), // the connection is closed, not returned
     }
-    outcome
+    Ok(())
 }
 
-/// [`run_query`] on one connection.
+/// [`run_query`] on one connection; `true` when it is left idle.
 async fn run_query_on(
     conn: &mut PgConnection,
     cache: &MetaCache,
     name: &str,
     query: &FindQuery,
     collector: &mut Collector<'_>,
-) -> Result<()> {
+) -> Result<bool> {
     for _ in 0..3 {
         let meta = match cache.any(name).filter(|meta| !cache.recheck_due(meta, RECHECK_EVERY)) {
             Some(meta) => meta,
@@ -297,13 +332,13 @@ async fn run_query_on(
                     cache.put(name, Arc::clone(&meta));
                     meta
                 }
-                None => return Ok(()),
+                None => return Ok(true),
             },
         };
         let plan = plan(&query.filter, &meta.indexes);
         collector.set_decided(decides(&plan, &query.filter, &meta.indexes));
         match read_once(conn, cache, name, &meta, &plan, collector).await? {
-            Read::Done => return Ok(()),
+            Read::Done(finished) => return Ok(finished),
             Read::Stale => *collector = collector.fresh(),
         }
     }
@@ -365,7 +400,7 @@ pub(crate) async fn explain(store: &PostgresStore, collection: String, filter: s
     let plan = plan(&filter, &indexes(pool, coll).await?);
     let (sql, binds) = read_sql(&plan);
     let explain = format!("EXPLAIN {sql}");
-    let rows = bind_read(&explain, &plan, &collection, binds).fetch_all(pool).await?;
+    let rows = bind_read(&explain, &plan, &collection, binds, None).fetch_all(pool).await?;
     let mut out = format!("{plan:?}\n");
     for row in rows {
         out.push_str(row.try_get::<&str, _>(0)?);

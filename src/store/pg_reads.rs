@@ -7,13 +7,18 @@
 //! squall's throughput by about 12% (bench/BENCHMARKS.md). Reads therefore
 //! take their connections from this pool (deadpool, nothing done on return):
 //!
-//! - a connection whose use ended normally goes back as it is; sqlx starts
-//!   every query by reading whatever the previous one left unread (already
-//!   in the socket buffer for the short results that are left early, like
-//!   a `find_one`'s), so it needs no extra round trip;
+//! - a connection whose read ran to the end of its result goes back as it
+//!   is ([`ReadConnection::release`]): no round trip;
+//! - one whose reader stopped before the end (the rows it needed came
+//!   first) is drained by a background task that sends a `Sync` and reads
+//!   up to its answer, then goes back, or is closed if that fails
+//!   ([`ReadConnection::release_after_drain`]): the next user never waits
+//!   for, or receives an error from, someone else's query;
 //! - a connection whose user was cancelled mid-query, or saw an error, is
 //!   closed instead of returned: its protocol state is not trusted;
-//! - connections are replaced after [`MAX_LIFETIME`], like sqlx's default.
+//! - connections are replaced after [`MAX_LIFETIME`], or when taken after
+//!   [`MAX_IDLE`] unused (a server restart or an idle timeout may have
+//!   closed them), like sqlx's defaults.
 //!
 //! Writes keep sqlx's pool and its transactions.
 
@@ -26,6 +31,9 @@ use super::{Result, StoreError};
 
 /// How long one connection serves before it is replaced.
 const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+/// How long a connection may sit unused before it is replaced when taken.
+const MAX_IDLE: Duration = Duration::from_secs(10 * 60);
 
 /// Opens connections with the store's options; hands them back unchecked.
 #[derive(Debug)]
@@ -46,6 +54,9 @@ impl managed::Manager for Manager {
     async fn recycle(&self, _conn: &mut PgConnection, metrics: &Metrics) -> RecycleResult<sqlx::Error> {
         if metrics.age() > MAX_LIFETIME {
             return Err(RecycleError::message("past its lifetime"));
+        }
+        if metrics.last_used() > MAX_IDLE {
+            return Err(RecycleError::message("idle too long"));
         }
         Ok(())
     }
@@ -107,9 +118,25 @@ impl ReadConnection {
         }
     }
 
-    /// The read ended normally: the connection may serve the next one.
+    /// The read ran to the end of its result: the connection may serve the
+    /// next one as it is.
     pub(crate) fn release(mut self) {
         drop(self.object.take());
+    }
+
+    /// The read ended normally but left rows unread: a background task
+    /// reads up to the end of that result (a `Sync` and its answer), then
+    /// returns the connection, or closes it if the result ended in an error.
+    pub(crate) fn release_after_drain(mut self) {
+        tokio::spawn(async move {
+            let drained = match self.conn() {
+                Ok(conn) => conn.ping().await.is_ok(),
+                Err(_) => false,
+            };
+            if drained {
+                self.release();
+            }
+        });
     }
 }
 
