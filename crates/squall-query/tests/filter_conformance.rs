@@ -372,3 +372,89 @@ fn equality_on_finds_ids() {
     assert_eq!(f.equality_on("_id"), None);
     assert!(Filter::parse(&json!({}), "f").expect("parse").is_empty());
 }
+
+/// Null and missing-field semantics over one collection of documents, as
+/// MongoDB 7/8 define them (the server's own null-query test suite, with the
+/// `undefined` cases left out: JSON has no `undefined`): which documents each
+/// filter selects, through plain and dotted paths, arrays of scalars, arrays
+/// of objects, empty and nested arrays, `$in`/`$nin` with null, `$elemMatch`.
+#[test]
+fn null_semantics_select_what_mongodb_selects() {
+    let docs: Vec<(&str, Value)> = vec![
+        ("a_empty_subobject", json!({"a": {}})),
+        ("a_null", json!({"a": null})),
+        ("a_number", json!({"a": 4})),
+        ("a_subobject_b_not_null", json!({"a": {"b": "hi"}})),
+        ("a_subobject_b_null", json!({"a": {"b": null}})),
+        ("no_a", json!({})),
+        ("a_double_array", json!({"a": [[]]})),
+        ("a_empty_array", json!({"a": []})),
+        ("objects_b_null_or_missing", json!({"a": [{"b": null}, {"b": null}, {}]})),
+        ("objects_no_b_nulls", json!({"a": [{"b": 1}, {"b": 3}, {"b": "string"}]})),
+        ("objects_some_b_nulls", json!({"a": [{"b": null}, {"b": 3}, {"b": null}]})),
+        ("objects_some_b_missing", json!({"a": [{"b": 3}, {}]})),
+        ("values_all_null", json!({"a": [null, null]})),
+        ("values_no_null", json!({"a": [1, "string", 4]})),
+        ("values_with_null", json!({"a": [1, "string", null, 4]})),
+    ];
+    let all: Vec<&str> = docs.iter().map(|(name, _)| *name).collect();
+    let except = |excluded: &[&str]| -> Vec<&str> { all.iter().copied().filter(|n| !excluded.contains(n)).collect() };
+    let dotted_null = [
+        "a_empty_subobject",
+        "a_null",
+        "a_number",
+        "a_subobject_b_null",
+        "no_a",
+        "objects_b_null_or_missing",
+        "objects_some_b_nulls",
+        "objects_some_b_missing",
+    ];
+    let plain_null = ["a_null", "no_a", "values_all_null", "values_with_null"];
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (json!({"a.b": {"$eq": null}}), dotted_null.to_vec()),
+        (json!({"a.b": null}), dotted_null.to_vec()),
+        (json!({"a.b": {"$ne": null}}), except(&dotted_null)),
+        (json!({"a.b": {"$in": [null, 75]}}), dotted_null.to_vec()),
+        (json!({"$or": [{"a.b": null}, {"a.b": 75}]}), dotted_null.to_vec()),
+        (json!({"a.b": {"$nin": [null, 75]}}), except(&dotted_null)),
+        (json!({"a.b": {"$elemMatch": {"$eq": null}}}), vec![]),
+        (json!({"a.b": {"$elemMatch": {"$ne": null}}}), vec![]),
+        (
+            json!({"a": {"$elemMatch": {"b": {"$eq": null}}}}),
+            vec!["a_double_array", "objects_b_null_or_missing", "objects_some_b_nulls", "objects_some_b_missing"],
+        ),
+        (
+            json!({"a": {"$elemMatch": {"b": {"$ne": null}}}}),
+            vec!["objects_no_b_nulls", "objects_some_b_nulls", "objects_some_b_missing"],
+        ),
+        (json!({"a": {"$eq": null}}), plain_null.to_vec()),
+        (json!({"a": null}), plain_null.to_vec()),
+        (json!({"a": {"$ne": null}}), except(&plain_null)),
+        (json!({"a": {"$in": [null, 75]}}), plain_null.to_vec()),
+        (json!({"$or": [{"a": null}, {"a": 75}]}), plain_null.to_vec()),
+        (json!({"a": {"$nin": [null, 75]}}), except(&plain_null)),
+        (
+            json!({"a": {"$nin": [null, []]}}),
+            except(&["a_null", "no_a", "a_double_array", "a_empty_array", "values_all_null", "values_with_null"]),
+        ),
+        (json!({"a": {"$elemMatch": {"$eq": null}}}), vec!["values_all_null", "values_with_null"]),
+        (
+            json!({"a": {"$elemMatch": {"$ne": null}}}),
+            vec![
+                "a_double_array",
+                "objects_b_null_or_missing",
+                "objects_no_b_nulls",
+                "objects_some_b_nulls",
+                "objects_some_b_missing",
+                "values_no_null",
+                "values_with_null",
+            ],
+        ),
+        (json!({"a": {"$not": {"$gte": null}}}), except(&plain_null)),
+        (json!({"a": {"$exists": false}}), vec!["no_a"]),
+    ];
+    for (filter, expected) in cases {
+        let selected: Vec<&str> = docs.iter().filter(|(_, d)| matches(&filter, d)).map(|(name, _)| *name).collect();
+        assert_eq!(selected, expected, "{filter}");
+    }
+}
