@@ -40,7 +40,7 @@ fn parent<'a>(
         return Ok(None);
     };
     let mut cur = Parent::Obj(root);
-    for part in inner {
+    for (depth, part) in inner.iter().enumerate() {
         let next: &mut Value = match cur {
             Parent::Obj(m) => {
                 if !m.contains_key(part) {
@@ -81,7 +81,10 @@ fn parent<'a>(
             Value::Object(m) => Parent::Obj(m),
             Value::Array(a) => Parent::Arr(a),
             other if create => {
-                return err(at, format!("cannot create field '{part}' in element {}", describe(other)));
+                // As MongoDB words it: the field that cannot be created, in
+                // the element that blocks it (`{a: 5}` for `a.b`).
+                let child = parts.get(depth + 1).map_or("", String::as_str);
+                return err(at, format!("cannot create field '{child}' in element {{{part}: {}}}", describe(other)));
             }
             _ => return Ok(None),
         };
