@@ -113,14 +113,23 @@ async fn indexes<'e>(executor: impl sqlx::PgExecutor<'e>, collection: i64) -> Re
 /// index, the entries of index `$1` alone: `meta.rs` says why that needs
 /// the version only when nothing is found. A document under several keys
 /// comes back once per key, next to itself, and `read_once` skips repeats.
-/// Every statement but the one-`_id` lookup ends with `LIMIT $n` (the last
-/// parameter; NULL for none), set only when the plan decides the filter.
-fn read_sql(plan: &Plan) -> (Cow<'static, str>, Vec<Vec<u8>>) {
+/// With `limited` (only plans that decide the filter alone: a full scan
+/// for an empty filter, or one indexed key), the statement ends with
+/// `LIMIT $n`, its last parameter; the others never have one, so their
+/// cached generic plans are never built around an unknown limit.
+fn read_sql(plan: &Plan, limited: bool) -> (Cow<'static, str>, Vec<Vec<u8>>) {
     match plan {
-        Plan::FullScan => (
+        Plan::FullScan if limited => (
             Cow::Borrowed(
                 "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
                  JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq LIMIT $2",
+            ),
+            Vec::new(),
+        ),
+        Plan::FullScan => (
+            Cow::Borrowed(
+                "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
+                 JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq",
             ),
             Vec::new(),
         ),
@@ -133,30 +142,31 @@ fn read_sql(plan: &Plan) -> (Cow<'static, str>, Vec<Vec<u8>>) {
             vec![key.to_vec()],
         ),
         Plan::Index { ranges, .. } if let Some(key) = single_point(ranges) => (
-            Cow::Borrowed(
+            Cow::Borrowed(if limited {
                 "SELECT d.seq, d.body, d.etag FROM index_entries e JOIN documents d ON d.seq = e.doc_seq \
-                 WHERE e.index_id = $1 AND e.key = $2 ORDER BY e.doc_seq LIMIT $3",
-            ),
+                 WHERE e.index_id = $1 AND e.key = $2 ORDER BY e.doc_seq LIMIT $3"
+            } else {
+                "SELECT d.seq, d.body, d.etag FROM index_entries e JOIN documents d ON d.seq = e.doc_seq \
+                 WHERE e.index_id = $1 AND e.key = $2 ORDER BY e.doc_seq"
+            }),
             vec![key.to_vec()],
         ),
         Plan::Ids(ranges) => {
             let (cond, binds) = numbered_range_sql("d.id_key", ranges, '$', 2);
-            let limit = binds.len() + 2;
             (
                 Cow::Owned(format!(
                     "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
-                     JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 AND {cond} ORDER BY d.seq LIMIT ${limit}"
+                     JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 AND {cond} ORDER BY d.seq"
                 )),
                 binds,
             )
         }
         Plan::Index { ranges, .. } => {
             let (cond, binds) = numbered_range_sql("e.key", ranges, '$', 2);
-            let limit = binds.len() + 2;
             (
                 Cow::Owned(format!(
                     "SELECT d.seq, d.body, d.etag FROM index_entries e JOIN documents d ON d.seq = e.doc_seq \
-                     WHERE e.index_id = $1 AND {cond} ORDER BY e.doc_seq LIMIT ${limit}"
+                     WHERE e.index_id = $1 AND {cond} ORDER BY e.doc_seq"
                 )),
                 binds,
             )
@@ -165,7 +175,7 @@ fn read_sql(plan: &Plan) -> (Cow<'static, str>, Vec<Vec<u8>>) {
 }
 
 /// Binds [`read_sql`]'s parameters: the index id or the collection's name,
-/// the keys, then the row limit (where the statement has one).
+/// the keys, then the row limit when the statement was built with one.
 fn bind_read<'q>(
     sql: &'q str,
     plan: &Plan,
@@ -173,10 +183,22 @@ fn bind_read<'q>(
     binds: Vec<Vec<u8>>,
     limit: Option<i64>,
 ) -> Query<'q, Postgres, PgArguments> {
+    let query = match plan {
+        Plan::Index { id, .. } => bind_all(sql, *id, None, binds),
+        Plan::FullScan | Plan::Ids(_) => bind_all(sql, name, None, binds),
+    };
+    match limit {
+        Some(limit) => query.bind(limit),
+        None => query,
+    }
+}
+
+/// Whether [`read_sql`] builds `plan`'s statement with a `LIMIT` (given a limit).
+fn can_limit(plan: &Plan) -> bool {
     match plan {
-        Plan::Index { id, .. } => bind_all(sql, *id, None, binds).bind(limit),
-        Plan::Ids(ranges) if single_point(ranges).is_some() => bind_all(sql, name, None, binds),
-        Plan::FullScan | Plan::Ids(_) => bind_all(sql, name, None, binds).bind(limit),
+        Plan::FullScan => true,
+        Plan::Index { ranges, .. } => single_point(ranges).is_some(),
+        Plan::Ids(_) => false,
     }
 }
 
@@ -191,10 +213,20 @@ async fn load_meta(conn: &mut PgConnection, name: &str) -> Result<Option<Arc<Col
     Ok(Some(Arc::new(CollectionMeta::new(id, version, indexes(conn, id).await?))))
 }
 
+/// What a finished read leaves its connection needing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    /// The result was read to its end: the connection is idle.
+    Idle,
+    /// Rows are still coming: read them in the background first.
+    Drain,
+    /// The rest of the result failed: close the connection.
+    Close,
+}
+
 /// How a read ended.
 enum Read {
-    /// `true` when the result was read to its end (the connection is idle).
-    Done(bool),
+    Done(After),
     /// The cached index list was stale for a plan that depends on it.
     Stale,
 }
@@ -209,19 +241,20 @@ async fn read_once(
     plan: &Plan,
     collector: &mut Collector<'_>,
 ) -> Result<Read> {
-    let (sql, binds) = read_sql(plan);
+    let limit = collector.row_limit().filter(|_| can_limit(plan));
+    let (sql, binds) = read_sql(plan, limit.is_some());
     // Column of `seq`: rows without an index lead with the collection's id and version.
     let first = if matches!(plan, Plan::Index { .. }) { 0 } else { 2 };
-    let mut rows = bind_read(&sql, plan, name, binds, collector.row_limit()).fetch(&mut *conn);
+    let mut rows = bind_read(&sql, plan, name, binds, limit).fetch(&mut *conn);
     let mut seen_head = false;
     let mut last = None;
     let mut inline = 0usize;
     let mut batch: Vec<(i64, String, String)> = Vec::new();
     let mut done = false;
-    let mut finished = false;
+    let mut after = After::Drain;
     while !done {
         let Some(row) = rows.try_next().await? else {
-            finished = true;
+            after = After::Idle;
             break;
         };
         if first > 0 && !seen_head {
@@ -251,14 +284,20 @@ async fn read_once(
     }
     // Stopped early: read what has already arrived (often the end of the
     // result, in the same packet as the last row needed), without waiting.
-    for _ in 0..if finished { 0 } else { MAX_LEFTOVER_ROWS } {
+    for _ in 0..if after == After::Drain { MAX_LEFTOVER_ROWS } else { 0 } {
         match rows.try_next().now_or_never() {
             Some(Ok(Some(_))) => {}
             Some(Ok(None)) => {
-                finished = true;
+                after = After::Idle;
                 break;
             }
-            Some(Err(e)) => return Err(e.into()),
+            // The answer is complete; the rest of the result ended in an
+            // error (a statement timeout, say): not this caller's failure,
+            // but the connection is not trusted again.
+            Some(Err(_)) => {
+                after = After::Close;
+                break;
+            }
             None => break,
         }
     }
@@ -279,7 +318,7 @@ async fn read_once(
     if !done {
         Box::pin(push_batch(collector, batch)).await?;
     }
-    Ok(Read::Done(finished))
+    Ok(Read::Done(after))
 }
 
 /// Parses a batch on a blocking thread, then offers it; `true` when done.
@@ -309,21 +348,22 @@ async fn run_query(
 ) -> Result<()> {
     let mut read = store.read_connection().await?;
     match run_query_on(read.conn()?, cache, name, query, collector).await {
-        Ok(true) => read.release(),
-        Ok(false) => read.release_after_drain(),
-        Err(e) => return Err(e), // the connection is closed, not returned
+        Ok(After::Idle) => read.release(),
+        Ok(After::Drain) => read.release_after_drain(),
+        Ok(After::Close) => drop(read), // closed, not returned
+        Err(e) => return Err(e),        // likewise
     }
     Ok(())
 }
 
-/// [`run_query`] on one connection; `true` when it is left idle.
+/// [`run_query`] on one connection; what the connection needs afterwards.
 async fn run_query_on(
     conn: &mut PgConnection,
     cache: &MetaCache,
     name: &str,
     query: &FindQuery,
     collector: &mut Collector<'_>,
-) -> Result<bool> {
+) -> Result<After> {
     for _ in 0..3 {
         let meta = match cache.any(name).filter(|meta| !cache.recheck_due(meta, RECHECK_EVERY)) {
             Some(meta) => meta,
@@ -332,13 +372,13 @@ async fn run_query_on(
                     cache.put(name, Arc::clone(&meta));
                     meta
                 }
-                None => return Ok(true),
+                None => return Ok(After::Idle),
             },
         };
         let plan = plan(&query.filter, &meta.indexes);
         collector.set_decided(decides(&plan, &query.filter, &meta.indexes));
         match read_once(conn, cache, name, &meta, &plan, collector).await? {
-            Read::Done(finished) => return Ok(finished),
+            Read::Done(after) => return Ok(after),
             Read::Stale => *collector = collector.fresh(),
         }
     }
@@ -398,7 +438,7 @@ pub(crate) async fn explain(store: &PostgresStore, collection: String, filter: s
     let pool = store.pool();
     let Some(coll) = collection_id(pool, &collection).await? else { return Ok(String::new()) };
     let plan = plan(&filter, &indexes(pool, coll).await?);
-    let (sql, binds) = read_sql(&plan);
+    let (sql, binds) = read_sql(&plan, false);
     let explain = format!("EXPLAIN {sql}");
     let rows = bind_read(&explain, &plan, &collection, binds, None).fetch_all(pool).await?;
     let mut out = format!("{plan:?}\n");

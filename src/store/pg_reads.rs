@@ -12,8 +12,9 @@
 //! - one whose reader stopped before the end (the rows it needed came
 //!   first) is drained by a background task that sends a `Sync` and reads
 //!   up to its answer, then goes back, or is closed if that fails
-//!   ([`ReadConnection::release_after_drain`]): the next user never waits
-//!   for, or receives an error from, someone else's query;
+//!   ([`ReadConnection::release_after_drain`]; a drain longer than
+//!   [`DRAIN_LIMIT`] closes it instead): the next user never waits for, or
+//!   receives an error from, someone else's query;
 //! - a connection whose user was cancelled mid-query, or saw an error, is
 //!   closed instead of returned: its protocol state is not trusted;
 //! - connections are replaced after [`MAX_LIFETIME`], or when taken after
@@ -31,6 +32,10 @@ use super::{Result, StoreError};
 
 /// How long one connection serves before it is replaced.
 const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+/// The longest a background drain may read a stopped result before the
+/// connection is closed instead.
+const DRAIN_LIMIT: Duration = Duration::from_millis(250);
 
 /// How long a connection may sit unused before it is replaced when taken.
 const MAX_IDLE: Duration = Duration::from_secs(10 * 60);
@@ -129,8 +134,10 @@ impl ReadConnection {
     /// returns the connection, or closes it if the result ended in an error.
     pub(crate) fn release_after_drain(mut self) {
         tokio::spawn(async move {
+            // A long tail is not worth a pooled connection for long: past
+            // DRAIN_LIMIT, closing (PostgreSQL then stops the query) is cheaper.
             let drained = match self.conn() {
-                Ok(conn) => conn.ping().await.is_ok(),
+                Ok(conn) => matches!(tokio::time::timeout(DRAIN_LIMIT, conn.ping()).await, Ok(Ok(()))),
                 Err(_) => false,
             };
             if drained {
