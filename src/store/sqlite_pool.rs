@@ -9,8 +9,11 @@
 //! retries with a queue. Readers use WAL snapshots and never wait for it.
 //!
 //! Cancellation: when the future awaiting a job is dropped (the client went
-//! away), the job is skipped if it has not started, and interrupted
-//! (`sqlite3_interrupt`) if it is running.
+//! away), the job is skipped if it has not started, and stopped if it is
+//! running: each connection has a progress handler that aborts its current
+//! statement once the job's stop flag is set. (`sqlite3_interrupt` was used
+//! before, but an interrupt that lands between the job's start and its
+//! first statement is lost, and the query then runs to its end.)
 
 use std::{
     path::Path,
@@ -22,20 +25,25 @@ use std::{
 };
 
 use crossbeam_channel::{Receiver, Sender};
-use rusqlite::{Connection, InterruptHandle, OpenFlags};
+use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
 use super::StoreError;
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+/// A job, given its connection and that connection's stop flag.
+type Job = Box<dyn FnOnce(&mut Connection, &Arc<AtomicBool>) + Send>;
+
+/// VM instructions between two looks at the stop flag (a point lookup runs
+/// a few hundred; a scan of 100,000 rows, millions).
+const PROGRESS_OPS: i32 = 1000;
 
 /// Shared between a job's awaiting future and the thread running it.
 #[derive(Default)]
 struct JobControl {
     cancelled: AtomicBool,
-    /// Set while the job runs, under the lock, so an interrupt can only hit
-    /// this job's statements, never the next job's.
-    running: Mutex<Option<InterruptHandle>>,
+    /// The running connection's stop flag, set while this job runs (under
+    /// the lock), so a cancellation only ever stops this job's statements.
+    running: Mutex<Option<Arc<AtomicBool>>>,
 }
 
 /// Cancels its job when dropped before the job reported back.
@@ -46,9 +54,9 @@ impl Drop for CancelOnDrop {
         if let Some(control) = self.0.take() {
             control.cancelled.store(true, Ordering::SeqCst);
             if let Ok(running) = control.running.lock()
-                && let Some(handle) = running.as_ref()
+                && let Some(stop) = running.as_ref()
             {
-                handle.interrupt();
+                stop.store(true, Ordering::SeqCst);
             }
         }
     }
@@ -97,12 +105,15 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn spawn_worker(name: String, mut conn: Connection, jobs: Receiver<Job>) -> Result<thread::JoinHandle<()>, StoreError> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    conn.progress_handler(PROGRESS_OPS, Some(move || flag.load(Ordering::Relaxed)))?;
     thread::Builder::new()
         .name(name)
         .spawn(move || {
             // Ends when every sender is dropped (shutting down).
             while let Ok(job) = jobs.recv() {
-                job(&mut conn);
+                job(&mut conn, &stop);
             }
         })
         .map_err(StoreError::Io)
@@ -171,17 +182,18 @@ impl SqlitePool {
         let control = Arc::new(JobControl::default());
         let (reply_tx, reply_rx) = oneshot::channel();
         let job_control = Arc::clone(&control);
-        let job: Job = Box::new(move |conn: &mut Connection| {
+        let job: Job = Box::new(move |conn: &mut Connection, stop: &Arc<AtomicBool>| {
             {
                 let Ok(mut running) = job_control.running.lock() else { return };
                 if job_control.cancelled.load(Ordering::SeqCst) {
                     return; // the caller is gone: skip the work entirely
                 }
-                *running = Some(conn.get_interrupt_handle());
+                *running = Some(Arc::clone(stop));
             }
             let result = f(conn);
             if let Ok(mut running) = job_control.running.lock() {
                 *running = None;
+                stop.store(false, Ordering::SeqCst); // ready for the next job
             }
             let _ = reply_tx.send(result); // the caller may have gone meanwhile
         });
@@ -252,5 +264,38 @@ mod tests {
         )
         .await;
         assert!(matches!(next, Ok(Ok(42))), "the reader is still busy with the abandoned query: {next:?}");
+    }
+
+    /// The race `sqlite3_interrupt` loses: the caller goes away after the
+    /// job started but before its first statement ran.
+    #[tokio::test]
+    async fn a_caller_dropped_before_the_first_statement_still_stops_it() {
+        let dir = tempfile::tempdir().map_err(StoreError::Io);
+        let Ok(dir) = dir else { return };
+        let pool = SqlitePool::open(&dir.path().join("t.db"), 1, |_| Ok(())).map(Arc::new);
+        let Ok(pool) = pool else { panic!("open") };
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let slow = {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move {
+                pool.read(move |conn| {
+                    let _ = started_tx.send(());
+                    let _ = go_rx.recv(); // held until the caller is gone
+                    Ok::<i64, StoreError>(conn.query_row(ENDLESS, [], |r| r.get(0))?)
+                })
+                .await
+            })
+        };
+        let _ = started_rx.await;
+        slow.abort();
+        let _ = slow.await; // the caller's future is dropped: cancelled
+        let _ = go_tx.send(());
+        let next = tokio::time::timeout(
+            Duration::from_secs(60),
+            pool.read(|conn| Ok::<i64, StoreError>(conn.query_row("SELECT 42", [], |r| r.get(0))?)),
+        )
+        .await;
+        assert!(matches!(next, Ok(Ok(42))), "the abandoned query was not stopped: {next:?}");
     }
 }
