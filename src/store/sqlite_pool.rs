@@ -238,31 +238,49 @@ mod tests {
     const ENDLESS: &str =
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000000000) SELECT count(*) FROM n";
 
-    #[tokio::test]
-    async fn a_dropped_caller_interrupts_its_running_query() {
-        let dir = tempfile::tempdir().map_err(StoreError::Io);
-        let Ok(dir) = dir else { return };
-        let pool = SqlitePool::open(&dir.path().join("t.db"), 1, |_| Ok(())).map(Arc::new);
-        let Ok(pool) = pool else { panic!("open") };
+    /// A pool with one reader thread, in `dir`.
+    fn one_reader(dir: &tempfile::TempDir) -> Arc<SqlitePool> {
+        let Ok(pool) = SqlitePool::open(&dir.path().join("t.db"), 1, |_| Ok(())) else { panic!("open") };
+        Arc::new(pool)
+    }
+
+    /// Runs [`ENDLESS`] on the reader after `before` (on the reader thread);
+    /// the receiver hears when the job has started.
+    fn start_endless(
+        pool: &Arc<SqlitePool>,
+        before: impl FnOnce() + Send + 'static,
+    ) -> (tokio::task::JoinHandle<Result<i64, StoreError>>, tokio::sync::oneshot::Receiver<()>) {
         let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
-        let slow = {
-            let pool = Arc::clone(&pool);
-            tokio::spawn(async move {
-                pool.read(move |conn| {
-                    let _ = started_tx.send(());
-                    Ok::<i64, StoreError>(conn.query_row(ENDLESS, [], |r| r.get(0))?)
-                })
-                .await
+        let pool = Arc::clone(pool);
+        let task = tokio::spawn(async move {
+            pool.read(move |conn| {
+                let _ = started_tx.send(());
+                before();
+                Ok::<i64, StoreError>(conn.query_row(ENDLESS, [], |r| r.get(0))?)
             })
-        };
-        let _ = started_rx.await;
-        slow.abort(); // the client went away
-        // With one reader thread, this only runs once the endless query stopped.
-        let next = tokio::time::timeout(
+            .await
+        });
+        (task, started_rx)
+    }
+
+    /// The reader's next answer: with one reader thread, it only comes once
+    /// the endless query stopped.
+    async fn next_answer(pool: &SqlitePool) -> Result<Result<i64, StoreError>, tokio::time::error::Elapsed> {
+        tokio::time::timeout(
             Duration::from_secs(60),
             pool.read(|conn| Ok::<i64, StoreError>(conn.query_row("SELECT 42", [], |r| r.get(0))?)),
         )
-        .await;
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_dropped_caller_interrupts_its_running_query() {
+        let Ok(dir) = tempfile::tempdir() else { return };
+        let pool = one_reader(&dir);
+        let (slow, started) = start_endless(&pool, || {});
+        let _ = started.await;
+        slow.abort(); // the client went away
+        let next = next_answer(&pool).await;
         assert!(matches!(next, Ok(Ok(42))), "the reader is still busy with the abandoned query: {next:?}");
     }
 
@@ -270,32 +288,17 @@ mod tests {
     /// job started but before its first statement ran.
     #[tokio::test]
     async fn a_caller_dropped_before_the_first_statement_still_stops_it() {
-        let dir = tempfile::tempdir().map_err(StoreError::Io);
-        let Ok(dir) = dir else { return };
-        let pool = SqlitePool::open(&dir.path().join("t.db"), 1, |_| Ok(())).map(Arc::new);
-        let Ok(pool) = pool else { panic!("open") };
-        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let Ok(dir) = tempfile::tempdir() else { return };
+        let pool = one_reader(&dir);
         let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-        let slow = {
-            let pool = Arc::clone(&pool);
-            tokio::spawn(async move {
-                pool.read(move |conn| {
-                    let _ = started_tx.send(());
-                    let _ = go_rx.recv(); // held until the caller is gone
-                    Ok::<i64, StoreError>(conn.query_row(ENDLESS, [], |r| r.get(0))?)
-                })
-                .await
-            })
-        };
-        let _ = started_rx.await;
+        let (slow, started) = start_endless(&pool, move || {
+            let _ = go_rx.recv(); // held until the caller is gone
+        });
+        let _ = started.await;
         slow.abort();
         let _ = slow.await; // the caller's future is dropped: cancelled
         let _ = go_tx.send(());
-        let next = tokio::time::timeout(
-            Duration::from_secs(60),
-            pool.read(|conn| Ok::<i64, StoreError>(conn.query_row("SELECT 42", [], |r| r.get(0))?)),
-        )
-        .await;
+        let next = next_answer(&pool).await;
         assert!(matches!(next, Ok(Ok(42))), "the abandoned query was not stopped: {next:?}");
     }
 }
