@@ -113,25 +113,23 @@ async fn indexes<'e>(executor: impl sqlx::PgExecutor<'e>, collection: i64) -> Re
 /// index, the entries of index `$1` alone: `meta.rs` says why that needs
 /// the version only when nothing is found. A document under several keys
 /// comes back once per key, next to itself, and `read_once` skips repeats.
-/// With `limited` (only plans that decide the filter alone: a full scan
-/// for an empty filter, or one indexed key), the statement ends with
-/// `LIMIT $n`, its last parameter; the others never have one, so their
-/// cached generic plans are never built around an unknown limit.
-fn read_sql(plan: &Plan, limited: bool) -> (Cow<'static, str>, Vec<Vec<u8>>) {
+/// A `limit` (given only when the plan decides the filter alone) is used
+/// where the statement can take one: a full scan, or one indexed key. It
+/// then ends with `LIMIT $n`, its last parameter, and is returned for
+/// [`bind_read`]; other statements never have one, so their cached generic
+/// plans are never built around an unknown limit.
+fn read_sql(plan: &Plan, limit: Option<i64>) -> (Cow<'static, str>, Vec<Vec<u8>>, Option<i64>) {
     match plan {
-        Plan::FullScan if limited => (
-            Cow::Borrowed(
-                "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
-                 JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq LIMIT $2",
-            ),
-            Vec::new(),
-        ),
         Plan::FullScan => (
-            Cow::Borrowed(
+            Cow::Borrowed(if limit.is_some() {
                 "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
-                 JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq",
-            ),
+                 JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq LIMIT $2"
+            } else {
+                "SELECT c.id, c.version, d.seq, d.body, d.etag FROM collections c \
+                 JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 ORDER BY d.seq"
+            }),
             Vec::new(),
+            limit,
         ),
         // The common lookups (one `_id`, one indexed value) need no SQL built.
         Plan::Ids(ranges) if let Some(key) = single_point(ranges) => (
@@ -140,9 +138,10 @@ fn read_sql(plan: &Plan, limited: bool) -> (Cow<'static, str>, Vec<Vec<u8>>) {
                  JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 AND d.id_key = $2",
             ),
             vec![key.to_vec()],
+            None, // one row at most
         ),
         Plan::Index { ranges, .. } if let Some(key) = single_point(ranges) => (
-            Cow::Borrowed(if limited {
+            Cow::Borrowed(if limit.is_some() {
                 "SELECT d.seq, d.body, d.etag FROM index_entries e JOIN documents d ON d.seq = e.doc_seq \
                  WHERE e.index_id = $1 AND e.key = $2 ORDER BY e.doc_seq LIMIT $3"
             } else {
@@ -150,6 +149,7 @@ fn read_sql(plan: &Plan, limited: bool) -> (Cow<'static, str>, Vec<Vec<u8>>) {
                  WHERE e.index_id = $1 AND e.key = $2 ORDER BY e.doc_seq"
             }),
             vec![key.to_vec()],
+            limit,
         ),
         Plan::Ids(ranges) => {
             let (cond, binds) = numbered_range_sql("d.id_key", ranges, '$', 2);
@@ -159,6 +159,7 @@ fn read_sql(plan: &Plan, limited: bool) -> (Cow<'static, str>, Vec<Vec<u8>>) {
                      JOIN documents d ON d.collection_id = c.id WHERE c.name = $1 AND {cond} ORDER BY d.seq"
                 )),
                 binds,
+                None,
             )
         }
         Plan::Index { ranges, .. } => {
@@ -169,6 +170,7 @@ fn read_sql(plan: &Plan, limited: bool) -> (Cow<'static, str>, Vec<Vec<u8>>) {
                      WHERE e.index_id = $1 AND {cond} ORDER BY e.doc_seq"
                 )),
                 binds,
+                None,
             )
         }
     }
@@ -190,15 +192,6 @@ fn bind_read<'q>(
     match limit {
         Some(limit) => query.bind(limit),
         None => query,
-    }
-}
-
-/// Whether [`read_sql`] builds `plan`'s statement with a `LIMIT` (given a limit).
-fn can_limit(plan: &Plan) -> bool {
-    match plan {
-        Plan::FullScan => true,
-        Plan::Index { ranges, .. } => single_point(ranges).is_some(),
-        Plan::Ids(_) => false,
     }
 }
 
@@ -241,8 +234,7 @@ async fn read_once(
     plan: &Plan,
     collector: &mut Collector<'_>,
 ) -> Result<Read> {
-    let limit = collector.row_limit().filter(|_| can_limit(plan));
-    let (sql, binds) = read_sql(plan, limit.is_some());
+    let (sql, binds, limit) = read_sql(plan, collector.row_limit());
     // Column of `seq`: rows without an index lead with the collection's id and version.
     let first = if matches!(plan, Plan::Index { .. }) { 0 } else { 2 };
     let mut rows = bind_read(&sql, plan, name, binds, limit).fetch(&mut *conn);
@@ -438,9 +430,9 @@ pub(crate) async fn explain(store: &PostgresStore, collection: String, filter: s
     let pool = store.pool();
     let Some(coll) = collection_id(pool, &collection).await? else { return Ok(String::new()) };
     let plan = plan(&filter, &indexes(pool, coll).await?);
-    let (sql, binds) = read_sql(&plan, false);
+    let (sql, binds, limit) = read_sql(&plan, None);
     let explain = format!("EXPLAIN {sql}");
-    let rows = bind_read(&explain, &plan, &collection, binds, None).fetch_all(pool).await?;
+    let rows = bind_read(&explain, &plan, &collection, binds, limit).fetch_all(pool).await?;
     let mut out = format!("{plan:?}\n");
     for row in rows {
         out.push_str(row.try_get::<&str, _>(0)?);
