@@ -153,7 +153,8 @@ impl StoredDocument {
     pub fn write_json(&self, out: &mut String) {
         match &self.text {
             Some(text) => out.push_str(text),
-            None => out.push_str(&Value::Object(self.doc().clone()).to_string()),
+            // A map of JSON values always serialises; no clone to get a Value.
+            None => out.push_str(&serde_json::to_string(self.doc()).unwrap_or_default()),
         }
     }
 

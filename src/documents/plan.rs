@@ -93,8 +93,9 @@ pub(crate) fn plan(filter: &Filter, indexes: &[LoadedIndex]) -> Plan {
 }
 
 /// Whether `plan`'s candidates are exactly the documents `filter` matches,
-/// so the matcher need not see them: an empty filter, a lone string equality on `_id`, or on
-/// a top-level field through a single-field index on it. Strings only: a
+/// so the matcher need not see them: an empty filter, or a lone string
+/// equality on `_id` or on a top-level field through a single-field index
+/// on it. Strings only: a
 /// string's key is its UTF-8 bytes, so equal keys are equal strings, and an
 /// array holding the string has an entry for it, as MongoDB's equality
 /// matches it. (Numbers are left to the matcher: 1 and 1.0 share a key.)

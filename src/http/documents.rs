@@ -62,7 +62,6 @@ fn if_match(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok())
 }
 
-/// A document answer with its `ETag`.
 /// A JSON response from text squall already holds (the stored document
 /// text is sent as is: it was serialised once, when written).
 fn json_text(status: StatusCode, text: String) -> Response {
@@ -71,6 +70,7 @@ fn json_text(status: StatusCode, text: String) -> Response {
     response
 }
 
+/// A document answer with its `ETag`.
 fn with_etag(status: StatusCode, doc: StoredDocument) -> Response {
     let etag = HeaderValue::from_str(&doc.etag).ok();
     let mut response = json_text(status, doc.into_json());
